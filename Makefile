@@ -1,0 +1,35 @@
+# Tripod's tasks. `make site` and `make test` create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: site check test lint docs clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+site: $(STAMP)
+	$(BIN)/tripod check
+
+check: $(STAMP)
+	$(BIN)/tripod check
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests
+	$(BIN)/ruff format --check generator tests
+	$(BIN)/mypy
+
+# Regenerates the committed schema and format reference from the models.
+docs: $(STAMP)
+	$(BIN)/tripod schema > schema/client.schema.json
+	$(BIN)/python -m generator.docs > docs/client-format.md
+
+clean:
+	rm -rf $(VENV) site .tripod

@@ -1,0 +1,575 @@
+"""Files to models, with the line and column of everything.
+
+The only importer of yaml. A file is read as YAML 1.2 with the core schema, as
+editors read it (only true/false are booleans, `NO` and `12:30` are text),
+composed into nodes with PyYAML's C parser, and turned into plain data while
+recording where each key and value starts. Duplicate keys, tags, merge keys
+and aliases are refused. The data is then validated against the models; every
+problem becomes a finding that points at its place. Nothing here raises for
+bad input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from . import model
+from .findings import Finding
+from .references import reference_problems
+from .secrets import looks_like_secret
+
+MAX_BYTES = 1_000_000  # the largest client seen is ~20 KB; anything near this is a mistake
+MAX_DEPTH = 32
+MAX_NODES = 100_000
+
+Path_ = tuple[str | int, ...]
+Position = tuple[int, int]
+M = TypeVar("M", bound=BaseModel)
+
+
+class SourceInt(int):
+    """An integer read from a plain scalar, with its spelling (0255 is text where text is meant)."""
+
+    source: str
+
+
+class SourceFloat(float):
+    source: str
+
+
+@dataclass(slots=True)
+class SourceMap:
+    """Where each value (and each mapping key) of a file starts, 1-based."""
+
+    values: dict[Path_, Position] = field(default_factory=dict)
+    keys: dict[Path_, Position] = field(default_factory=dict)
+
+    def locate(self, path: Path_) -> Position:
+        """The value at `path`, or, for a path that is not in the file, its nearest parent's key."""
+        if path in self.values:
+            return self.values[path]
+        while path:
+            path = path[:-1]
+            if path in self.values:
+                return self.keys.get(path, self.values[path])
+        return (1, 1)
+
+    def key(self, path: Path_) -> Position:
+        return self.keys.get(path) or self.locate(path)
+
+
+@dataclass(slots=True)
+class Loaded(Generic[M]):
+    """A file's model (None when it is not loadable), its findings and where things are."""
+
+    file: str
+    model: M | None
+    findings: list[Finding]
+    source: SourceMap
+    data: Any = None
+
+
+# ------------------------------------------------------------------ YAML 1.2
+
+_NULL = re.compile(r"~|null|Null|NULL|")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_PLAIN, _QUOTED = "?plain", "?quoted"
+
+_Parser: type = (
+    getattr(yaml, "CParser", None)
+    or getattr(getattr(yaml, "cyaml", None), "CParser", None)
+    or type(
+        "_PyParser",
+        (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer),
+        {},
+    )
+)
+
+
+class _Composer(_Parser):  # type: ignore[misc, valid-type]
+    """Composes nodes only; tags the YAML did not state are marked, never guessed."""
+
+    def __init__(self, text: str) -> None:
+        _Parser.__init__(self, text)
+
+    def descend_resolver(self, *_: Any) -> None:
+        pass
+
+    def ascend_resolver(self, *_: Any) -> None:
+        pass
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and not implicit[0]:
+            return _QUOTED
+        return _PLAIN
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    value: str = node.value
+    if node.tag == _QUOTED or node.style:
+        return value
+    if _NULL.fullmatch(value):
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT.fullmatch(value):
+        base = 8 if value.startswith("0o") else 16 if value.startswith("0x") else 10
+        number = SourceInt(int(value[2:] if base != 10 else value, base))
+        number.source = value
+        return number
+    if _FLOAT.fullmatch(value):
+        real = SourceFloat(
+            value.replace(".inf", "inf")
+            .replace(".Inf", "inf")
+            .replace(".INF", "inf")
+            .replace(".nan", "nan")
+            .replace(".NaN", "nan")
+            .replace(".NAN", "nan")
+        )
+        real.source = value
+        return real
+    return value
+
+
+@dataclass(slots=True)
+class _Reader:
+    """Turns a node tree into plain data, recording positions and refusing YAML's extras."""
+
+    file: str
+    problems: list[Finding]
+    source: SourceMap = field(default_factory=SourceMap)
+    seen: set[int] = field(default_factory=set)
+    count: int = 0
+
+    def problem(self, node: yaml.Node, code: str, message: str, hint: str | None = None) -> None:
+        mark = node.start_mark
+        self.problems.append(
+            Finding(self.file, mark.line + 1, mark.column + 1, code, "error", message, hint)
+        )
+
+    def read(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
+        mark = node.start_mark
+        self.source.values[path] = (mark.line + 1, mark.column + 1)
+        if id(node) in self.seen:
+            self.problem(
+                node,
+                "schema/alias",
+                f"{_dotted(path) or 'the document'} repeats an anchored value (*alias)",
+                "write the value out: anchors and aliases are not allowed in Tripod files",
+            )
+            return None
+        self.seen.add(id(node))
+        self.count += 1
+        if self.count > MAX_NODES or depth > MAX_DEPTH:
+            if self.count == MAX_NODES + 1 or depth == MAX_DEPTH + 1:
+                self.problem(
+                    node,
+                    "schema/too-large",
+                    "the document is nested too deeply or has too many values",
+                )
+            return None
+        if node.tag not in (_PLAIN, _QUOTED):
+            self.problem(
+                node,
+                "schema/tag",
+                f"{_dotted(path) or 'the document'} has the tag {node.tag!r}",
+                "remove the tag: Tripod files use plain YAML values only",
+            )
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            # Tuples: the models are frozen, and strict validation takes lists as tuples only.
+            return tuple(
+                self.read(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
+            )
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.key(key_node, path)
+            if key is None:
+                continue
+            key_path = (*path, key)
+            if key in result:
+                first = self.source.keys[key_path]
+                self.problem(
+                    key_node,
+                    "schema/duplicate-key",
+                    f"{key!r} appears twice in {_dotted(path) or 'the document'} (first on line {first[0]})",
+                    "YAML keeps only the last one: remove one of them",
+                )
+                continue
+            self.source.keys[key_path] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
+            result[key] = self.read(value_node, key_path, depth + 1)
+        return result
+
+    def key(self, node: yaml.Node, path: Path_) -> str | None:
+        if not isinstance(node, yaml.ScalarNode):
+            self.problem(
+                node, "schema/bad-key", f"a key in {_dotted(path) or 'the document'} is not a name"
+            )
+            return None
+        if node.tag == _PLAIN and node.value == "<<" and not node.style:
+            self.problem(
+                node, "schema/merge-key", "merge keys (<<) are not allowed", "write the fields out"
+            )
+            return None
+        value = _scalar(node)
+        if not isinstance(value, str):
+            self.problem(
+                node,
+                "schema/bad-key",
+                f"the key {node.value!r} in {_dotted(path) or 'the document'} is not a field name",
+            )
+            return None
+        return value
+
+
+def _decode(raw: bytes, file: str) -> str | Finding:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = raw[: e.start]
+        line = before.count(b"\n") + 1
+        column = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")) + 1
+        return Finding(
+            file,
+            line,
+            column,
+            "schema/encoding",
+            "error",
+            f"the file is not UTF-8 (byte 0x{raw[e.start]:02x})",
+            "save it as UTF-8",
+        )
+
+
+def read_yaml(raw: bytes, file: str) -> tuple[Any, SourceMap, list[Finding]]:
+    """Bytes to plain data, its source map and the problems found on the way."""
+    problems: list[Finding] = []
+    if len(raw) > MAX_BYTES:
+        problems.append(
+            Finding(
+                file,
+                1,
+                1,
+                "schema/too-large",
+                "error",
+                f"the file is {len(raw):,} bytes; a Tripod file is at most {MAX_BYTES:,}",
+            )
+        )
+        return None, SourceMap(), problems
+    text = _decode(raw, file)
+    if isinstance(text, Finding):
+        return None, SourceMap(), [text]
+    try:
+        node = _Composer(text).get_single_node()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(p for p in (e.context, e.problem) if p)
+        return (
+            None,
+            SourceMap(),
+            [Finding(file, line, column, "schema/yaml", "error", f"not valid YAML: {what}")],
+        )
+    except yaml.YAMLError as e:  # reader errors (control characters) have no mark
+        return (
+            None,
+            SourceMap(),
+            [Finding(file, 1, 1, "schema/yaml", "error", f"not valid YAML: {e}")],
+        )
+    if node is None:
+        return (
+            None,
+            SourceMap(),
+            [Finding(file, 1, 1, "schema/empty", "error", "the file is empty")],
+        )
+    reader = _Reader(file, problems)
+    data = reader.read(node, ())
+    return data, reader.source, problems
+
+
+def _secrets(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Iterator[Finding]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _secrets(value, source, file, (*path, key))
+    elif isinstance(data, tuple):
+        for i, value in enumerate(data):
+            yield from _secrets(value, source, file, (*path, i))
+    elif isinstance(data, str):
+        what = looks_like_secret(data)
+        if what:
+            line, column = source.locate(path)
+            yield Finding(
+                file,
+                line,
+                column,
+                "secret-like-value",
+                "error",
+                f"{_dotted(path)} looks like {what}; it would be published",
+                "keep secrets in the password manager and refer to them by name",
+            )
+
+
+# --------------------------------------------------------------- validation
+
+
+def _dotted(path: Path_) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"the number {getattr(value, 'source', value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, tuple | list):
+        return "a list"
+    return f"{str(value)!r}"
+
+
+_EXPECTED = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a mapping of fields",
+    "model_type": "a mapping of fields",
+    "model_attributes_type": "a mapping of fields",
+    "list_type": "a list",
+    "tuple_type": "a list",
+}
+
+
+def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside an annotation such as `tuple[Copy, ...] | None`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _unwrap_model(arg)
+        if found is not None:
+            return found
+    if isinstance(annotation, types.UnionType):
+        return None
+    return None
+
+
+def _model_at(root: type[BaseModel], path: Path_) -> type[BaseModel] | None:
+    current: type[BaseModel] | None = root
+    for part in path:
+        if current is None:
+            return None
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part)
+        current = _unwrap_model(info.annotation) if info else None
+        if info and current is None:
+            for meta in info.metadata:
+                current = _unwrap_model(meta)
+    return current
+
+
+def _fields_hint(root: type[BaseModel], parent: Path_, wrong: str) -> str | None:
+    cls = _model_at(root, parent)
+    if cls is None:
+        return None
+    names = list(cls.model_fields)
+    close = difflib.get_close_matches(wrong, names, n=1, cutoff=0.6)
+    listing = ", ".join(names)
+    return (
+        f"did you mean {close[0]!r}? fields here: {listing}" if close else f"fields here: {listing}"
+    )
+
+
+def _validation_findings(
+    error: ValidationError, root: type[BaseModel], source: SourceMap, file: str
+) -> Iterator[Finding]:
+    for err in error.errors(include_url=False):
+        loc: Path_ = tuple(p for p in err["loc"] if p not in model.UNION_TAGS)
+        kind = err["type"]
+        value = err.get("input")
+        where = _dotted(loc)
+        hint: str | None = None
+        position = source.locate(loc)
+        if kind == "extra_forbidden":
+            code, position = "schema/unknown-field", source.key(loc)
+            name = str(loc[-1])
+            message = f"unknown field {name!r}" + (
+                f" in {_dotted(loc[:-1])}" if len(loc) > 1 else ""
+            )
+            hint = _fields_hint(root, loc[:-1], name)
+        elif kind == "missing":
+            code = "schema/missing-field"
+            message = f"missing required field {loc[-1]!r}" + (
+                f" in {_dotted(loc[:-1])}" if len(loc) > 1 else ""
+            )
+        elif kind in ("unit", "date", "future_date"):
+            code = {
+                "unit": "schema/bad-unit",
+                "date": "schema/bad-date",
+                "future_date": "schema/future-date",
+            }[kind]
+            message = f"{where}: {err['msg']}"
+        elif kind in _EXPECTED:
+            code = "schema/wrong-type"
+            message = f"{where}: expected {_EXPECTED[kind]}, got {_describe(value)}"
+            if kind.startswith("bool") and isinstance(value, str):
+                hint = "only true and false are booleans (YAML 1.2)"
+            elif kind == "string_type" and isinstance(value, bool):
+                hint = "quote it if it is meant as text"
+        elif (
+            kind == "string_pattern_mismatch"
+            and err.get("ctx", {}).get("pattern") == model.SLUG_PATTERN
+        ):
+            code = "schema/bad-id"
+            message = f"{where}: {_describe(value)} is not an id"
+            hint = "ids are lowercase letters, digits and single hyphens, like pms-image"
+        elif kind == "literal_error":
+            code = "schema/bad-value"
+            expected = err.get("ctx", {}).get("expected", "")
+            message = f"{where}: expected {expected}, got {_describe(value)}"
+        elif kind in ("too_short", "string_too_short"):
+            code = "schema/empty"
+            message = f"{where}: must not be empty"
+        else:
+            code = "schema/invalid"
+            message = f"{where}: {err['msg'][0].lower()}{err['msg'][1:]}"
+        line, column = position
+        yield Finding(file, line, column, code, "error", message, hint)
+
+
+def load_model(
+    raw: bytes,
+    file: str,
+    root: type[M],
+    today: Any = None,
+    check: Callable[[M, SourceMap], list[Finding]] | None = None,
+) -> Loaded[M]:
+    """Reads and validates one file. `check` adds file-level reference problems."""
+    data, source, findings = read_yaml(raw, file)
+    if data is None and not findings:
+        findings.append(Finding(file, 1, 1, "schema/empty", "error", "the file has no fields"))
+    if findings and data is None:
+        return Loaded(file, None, findings, source, data)
+    findings.extend(_secrets(data, source, file))
+    if not isinstance(data, dict):
+        findings.append(
+            Finding(
+                file,
+                1,
+                1,
+                "schema/wrong-type",
+                "error",
+                f"expected a mapping of fields (like `id: ...`), got {_describe(data)}",
+            )
+        )
+        return Loaded(file, None, findings, source, data)
+    try:
+        parsed = root.model_validate(data, context={"today": today})
+    except ValidationError as e:
+        findings.extend(_validation_findings(e, root, source, file))
+        return Loaded(file, None, findings, source, data)
+    if check is not None:
+        findings.extend(check(parsed, source))
+    loadable = not any(f.is_schema for f in findings)
+    return Loaded(file, parsed if loadable else None, findings, source, data)
+
+
+def load_client(path: Path, file: str, today: Any) -> Loaded[model.Client]:
+    """`clients/<id>.yaml` to a Client; `file` is how findings name it."""
+    stem = path.name.rsplit(".", 1)[0]
+
+    def problems(client: model.Client, source: SourceMap) -> list[Finding]:
+        found = []
+        for code, at, message, hint in reference_problems(client, stem):
+            line, column = source.locate(at)
+            found.append(Finding(file, line, column, code, "error", message, hint, client.id))
+        return found
+
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        return Loaded(
+            file,
+            None,
+            [
+                Finding(
+                    file, 1, 1, "schema/unreadable", "error", f"cannot read the file: {e.strerror}"
+                )
+            ],
+            SourceMap(),
+        )
+    loaded = load_model(raw, file, model.Client, today, problems)
+    client_id = loaded.model.id if loaded.model else stem
+    loaded.findings = [f if f.client else _with_client(f, client_id) for f in loaded.findings]
+    return loaded
+
+
+def load_provider(path: Path, file: str, root: Path) -> Loaded[model.Provider]:
+    def problems(provider: model.Provider, source: SourceMap) -> list[Finding]:
+        found = []
+        paths: list[tuple[Path_, str]] = [
+            (("certificates", i), c) for i, c in enumerate(provider.certificates)
+        ]
+        if provider.logo:
+            paths.append((("logo",), provider.logo))
+        for at, relative in paths:
+            if not (root / relative).is_file():
+                line, column = source.locate(at)
+                found.append(
+                    Finding(
+                        file,
+                        line,
+                        column,
+                        "schema/missing-file",
+                        "error",
+                        f"{relative} does not exist",
+                    )
+                )
+        return found
+
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        return Loaded(
+            file,
+            None,
+            [
+                Finding(
+                    file, 1, 1, "schema/unreadable", "error", f"cannot read the file: {e.strerror}"
+                )
+            ],
+            SourceMap(),
+        )
+    return load_model(raw, file, model.Provider, None, problems)
+
+
+def _with_client(finding: Finding, client: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, client=client)

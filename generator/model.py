@@ -1,0 +1,490 @@
+"""The client and provider formats as typed, frozen data.
+
+These models are the format's single definition: the loader validates files
+against them, `tripod schema` derives the JSON Schema for editors from them,
+and the format reference (docs/client-format.md) is generated from their
+field docstrings. Nothing here reads files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    Tag,
+    ValidationInfo,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from . import units
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def _text(value: Any) -> Any:
+    # A plain YAML scalar such as 0255500101 or 1.10 is text where text is
+    # meant: the loader hands over its source spelling, never the number.
+    source = getattr(value, "source", None)
+    return source if isinstance(source, str) else value
+
+
+Text = Annotated[
+    str, BeforeValidator(_text), StringConstraints(strip_whitespace=True, min_length=1)
+]
+Slug = Annotated[
+    str,
+    BeforeValidator(_text),
+    StringConstraints(pattern=SLUG_PATTERN, max_length=64),
+    WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "maxLength": 64}),
+]
+
+
+def _quantity(parse: Any, kind: str, example: str) -> Any:
+    def validate(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return parse(value)
+            except units.UnitError as e:
+                raise PydanticCustomError("unit", str(e)) from None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise PydanticCustomError(
+                "unit", f"{_text(value)} has no unit: a {kind} is written like {example}"
+            )
+        raise PydanticCustomError("unit", f"expected a {kind}, like {example}")
+
+    return validate
+
+
+def _unit_type(cls: type, parse: Any, kind: str, example: str, pattern: str) -> Any:
+    return Annotated[
+        cls,
+        PlainValidator(_quantity(parse, kind, example)),
+        PlainSerializer(str, return_type=str),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": pattern,
+                "examples": [example],
+                "description": f"A {kind}.",
+            }
+        ),
+    ]
+
+
+_NUM = r"^[0-9]+(\.[0-9]+)?"
+Duration = _unit_type(
+    units.Duration,
+    units.parse_duration,
+    "duration",
+    "4h",
+    _NUM + r" ?(m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wk|weeks?|mo|months?|y|yrs?|years?)$",
+)
+Size = _unit_type(units.Size, units.parse_size, "size", "420 GB", _NUM + r" ?([KMGTP]i?)?B$")
+LinkSpeed = _unit_type(
+    units.LinkSpeed, units.parse_link_speed, "link speed", "200 Mbps", _NUM + r" ?[KMG]?bps$"
+)
+Throughput = _unit_type(
+    units.Throughput,
+    units.parse_throughput,
+    "throughput",
+    "400 GB/h",
+    _NUM + r" ?([KMGTP]i?)?B ?/ ?(h|s)$",
+)
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value)
+    if isinstance(text, str) and _DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise PydanticCustomError("date", f"{text!r} is not a date on the calendar") from None
+    raise PydanticCustomError("date", "expected a date written YYYY-MM-DD, like 2026-03-02")
+
+
+def _past_date(value: Any, info: ValidationInfo) -> dt.date:
+    date = _date(value)
+    today = (info.context or {}).get("today")
+    if today is not None and date > today:
+        raise PydanticCustomError(
+            "future_date",
+            f"{date.isoformat()} is in the future: this records when it last happened",
+        )
+    return date
+
+
+_DATE_SCHEMA = WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-03-02"]})
+Date = Annotated[dt.date, PlainValidator(_date), PlainSerializer(dt.date.isoformat), _DATE_SCHEMA]
+PastDate = Annotated[
+    dt.date, PlainValidator(_past_date), PlainSerializer(dt.date.isoformat), _DATE_SCHEMA
+]
+
+
+def _one_or_many(value: Any) -> Any:
+    return (value,) if isinstance(value, str) else value
+
+
+Parties = Annotated[
+    tuple[Slug, ...],
+    BeforeValidator(_one_or_many),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": SLUG_PATTERN},
+                {"type": "array", "items": {"type": "string", "pattern": SLUG_PATTERN}},
+            ]
+        }
+    ),
+]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True
+    )
+
+
+# ---------------------------------------------------------------- provider
+
+
+class Signatory(Model):
+    name: Text
+    """Full name as it appears in the signature block."""
+    title: Text
+    """Job title, such as Service Delivery Manager."""
+
+
+class Provider(Model):
+    """`provider.yaml`: the provider's own details, written once."""
+
+    name: Text
+    """Trading name, shown on every site and agreement."""
+    legal_name: Text
+    """Registered legal name, a party to every agreement."""
+    address: Text
+    """Postal address of the registered office."""
+    phone: Text
+    """Main phone number."""
+    after_hours: Text
+    """The after-hours line a client calls to declare a disaster."""
+    email: Text
+    """Service desk email address."""
+    logo: Text | None = None
+    """Path of the logo image, relative to the project root."""
+    signatory: Signatory
+    """Who signs agreements for the provider unless a client file names someone else."""
+    certificates: tuple[Text, ...] = ()
+    """Public certificates (PEM files in the repository) that `tripod verify` trusts as the
+    provider's signing certificates."""
+
+
+# ------------------------------------------------------------------ client
+
+
+Criticality = Literal["critical", "important", "deferrable"]
+CRITICALITY_RANK: dict[str, int] = {"critical": 0, "important": 1, "deferrable": 2}
+
+
+class Contact(Model):
+    id: Slug
+    """Identifier used to refer to this person elsewhere in the file."""
+    name: Text
+    """Full name."""
+    role: Text | None = None
+    """Job title or role, such as Practice Manager."""
+    email: Text | None = None
+    """Email address (a record: not part of the agreement's terms)."""
+    phone: Text | None = None
+    """Phone number; in a disaster email may be down (a record: not part of the terms)."""
+
+
+class ThirdParty(Model):
+    id: Slug
+    """Identifier used to refer to this party elsewhere in the file."""
+    name: Text
+    """Organisation name."""
+    role: Text | None = None
+    """What they do for the client: business continuity specialist, ISP, insurer..."""
+    email: Text | None = None
+    """Email address (a record)."""
+    phone: Text | None = None
+    """Phone number (a record)."""
+
+
+class Signatories(Model):
+    provider: Signatory | None = None
+    """Who signs for the provider; defaults to the signatory in `provider.yaml`."""
+    client: Slug
+    """The contact id of the person who signs for the client."""
+
+
+class Agreement(Model):
+    version: Annotated[int, Field(ge=1)]
+    """The agreement version being prepared: `tripod issue` freezes it."""
+    effective: Date
+    """The date the agreement takes effect."""
+    term: Duration
+    """How long the agreement runs from `effective`, such as 12mo."""
+    signatories: Signatories
+    """Who signs for each party."""
+
+
+class System(Model):
+    id: Slug
+    """Identifier used by backups, objectives and exclusions."""
+    name: Text
+    """What the client calls it."""
+    data: Size
+    """How much data it holds, such as 420 GB: it drives the download time after a disaster."""
+    criticality: Criticality
+    """critical > important > deferrable; sets the default recovery order."""
+    hosting: Literal["on-premises", "cloud"]
+    """Where it runs: on-premises systems need hardware and the download link after site loss."""
+
+
+class Copy(Model):
+    where: Literal["local", "offsite"]
+    """local: on the client's premises; offsite: anywhere a loss of the premises does not reach."""
+    location: Text
+    """Where the copy is kept, in plain words."""
+    immutable: bool = False
+    """True when the copy cannot be altered or deleted before its retention ends."""
+
+
+class Schedule(Model):
+    every: Duration
+    """How often it is due, such as 90d or 12mo."""
+    last: PastDate | None = None
+    """When it last happened (a record, not part of the terms; never in the future)."""
+
+
+class Backup(Model):
+    id: Slug
+    """Identifier of this backup job."""
+    systems: Annotated[tuple[Slug, ...], Field(min_length=1)]
+    """Ids of the systems it covers."""
+    method: Literal["image", "file", "database", "saas", "snapshot"]
+    """What kind of backup it is."""
+    every: Duration
+    """Interval between backups; a system's RPO cannot be shorter than this."""
+    retention: Duration
+    """How long each backup is kept."""
+    copies: Annotated[tuple[Copy, ...], Field(min_length=1)]
+    """Where the copies are kept: at least two, at least one offsite (3-2-1)."""
+    encrypted: bool
+    """Whether the backups are encrypted."""
+    restore_test: Schedule | None = None
+    """How often a restore from this backup is tested, and when it last was."""
+
+
+class Hardware(Model):
+    procurement: Duration
+    """Time to obtain replacement hardware after a disaster."""
+    standby: bool = False
+    """True when replacement hardware is already on hand: procurement then takes no time."""
+
+
+class Objective(Model):
+    system: Slug
+    """The system these objectives are for."""
+    rto: Duration
+    """Recovery time objective: the longest the client accepts waiting for the system."""
+    rpo: Duration
+    """Recovery point objective: the most recent work the client accepts losing."""
+    mtd: Duration | None = None
+    """Maximum tolerable downtime: the point past which the business is harmed for good."""
+
+
+class Invocation(Model):
+    client: Slug
+    """The contact id of the person who may declare a disaster for the client."""
+    provider: Text
+    """Who takes the call at the provider, as a role in plain words."""
+
+
+class DrTest(Schedule):
+    measured: dict[Slug, Duration] = Field(default_factory=dict)
+    """Recovery times the last DR test measured, by system id (a record)."""
+
+
+class DisasterRecovery(Model):
+    recovery_site: Text
+    """Where systems are recovered to after loss of the client's site."""
+    hardware: Hardware
+    """Replacement hardware for on-premises systems."""
+    download_bandwidth: LinkSpeed
+    """Speed of the link the backups are downloaded over, such as 200 Mbps."""
+    restore_rate: Throughput | None = None
+    """How fast data is written back once downloaded, such as 400 GB/h."""
+    network_reconfiguration: Duration
+    """Time to reconfigure the network at the recovery site."""
+    validation: Duration | None = None
+    """Time to check restored data before going live."""
+    objectives: tuple[Objective, ...] = ()
+    """RTO, RPO and MTD per system."""
+    recovery_order: tuple[Slug, ...] | None = None
+    """Systems in the order they are recovered; the default is by criticality, then file order."""
+    invocation: Invocation
+    """Who may declare a disaster, and who answers at the provider."""
+    test: DrTest | None = None
+    """How often disaster recovery is tested, when it last was, and what it measured."""
+
+
+class BusinessContinuity(Model):
+    owner: Slug | None = None
+    """The contact or third-party id of whoever owns the business continuity plan."""
+    specialist: Slug | None = None
+    """A third-party id: the business continuity specialist the client has named."""
+    alternate_workplace: Text | None = None
+    """Where staff work when the premises cannot be used."""
+    staff_access: Text | None = None
+    """How staff reach their information from there."""
+    communications: Text | None = None
+    """How staff, customers and suppliers are told what is happening."""
+    plan_reviewed: PastDate | None = None
+    """When the plan was last reviewed (a record)."""
+    review_every: Duration = units.Duration(units.Fraction(12), "mo")
+    """How often the plan is reviewed; 12mo when omitted."""
+
+
+Activity = Literal[
+    "backup-configure",
+    "backup-monitor",
+    "offsite-copies",
+    "restore-tests",
+    "backup-keys",
+    "dr-plan",
+    "procure-hardware",
+    "restore-systems",
+    "reconfigure-network",
+    "dr-tests",
+    "declare-disaster",
+    "bc-plan",
+    "alternate-workplace",
+    "staff-communications",
+    "staff-access",
+]
+
+
+class Responsibility(Model):
+    """A row of the responsibility matrix that replaces the default row for its activity."""
+
+    activity: Activity
+    """The activity id, from the default matrix."""
+    responsible: Parties = ()
+    """Who does the work: provider, client or a third-party id (one or a list)."""
+    accountable: Slug | None = None
+    """The one party answerable for it: provider, client or a third-party id."""
+    consulted: Parties = ()
+    """Who is asked before it is done."""
+    informed: Parties = ()
+    """Who is told once it is done."""
+
+
+ACKNOWLEDGEABLE = (
+    "rpo-unachievable",
+    "rto-unachievable",
+    "rto-above-mtd",
+    "no-offsite-copy",
+    "mutable-offsite",
+    "measured-over-rto",
+)
+
+
+class Acknowledgement(Model):
+    check: Literal[
+        "rpo-unachievable",
+        "rto-unachievable",
+        "rto-above-mtd",
+        "no-offsite-copy",
+        "mutable-offsite",
+        "measured-over-rto",
+    ]
+    """The code of the finding the client accepts."""
+    system: Slug
+    """The system it is accepted for."""
+    reason: Text
+    """Why the client accepts it, in their words."""
+    accepted_by: Slug
+    """The contact id of the person who accepted it."""
+
+
+class SystemExclusion(Model):
+    system: Slug
+    """A system deliberately left without backup."""
+    reason: Text
+    """Why."""
+
+
+def _exclusion_kind(value: Any) -> str:
+    return SYSTEM_EXCLUSION if isinstance(value, dict | SystemExclusion) else GENERAL_EXCLUSION
+
+
+# Tags of tagged unions: validation errors name them in their paths, where they
+# are not keys of the file (the loader drops them before pointing at a line).
+GENERAL_EXCLUSION, SYSTEM_EXCLUSION = "general exclusion", "system exclusion"
+UNION_TAGS = frozenset({GENERAL_EXCLUSION, SYSTEM_EXCLUSION})
+Exclusion = Annotated[
+    Annotated[Text, Tag(GENERAL_EXCLUSION)] | Annotated[SystemExclusion, Tag(SYSTEM_EXCLUSION)],
+    Discriminator(_exclusion_kind),
+]
+
+
+class Client(Model):
+    """`clients/<id>.yaml`: one client's backups, disaster recovery and business continuity."""
+
+    id: Slug
+    """Lowercase slug; equals the file name."""
+    name: Text
+    """The client's everyday name."""
+    legal_name: Text
+    """Registered legal name, a party to the agreement."""
+    contacts: Annotated[tuple[Contact, ...], Field(min_length=1)]
+    """People at the client."""
+    third_parties: tuple[ThirdParty, ...] = ()
+    """Business continuity specialists, ISPs, hardware vendors, insurers..."""
+    agreement: Agreement
+    """The agreement being prepared."""
+    systems: Annotated[tuple[System, ...], Field(min_length=1)]
+    """What the client runs."""
+    backups: tuple[Backup, ...] = ()
+    """What is backed up, how often, and where the copies are."""
+    disaster_recovery: DisasterRecovery | None = None
+    """The agreed parameters for resuming IT after loss of the site."""
+    business_continuity: BusinessContinuity = BusinessContinuity()
+    """The client's plan for the non-technical side, and who owns it."""
+    responsibilities: tuple[Responsibility, ...] = ()
+    """Rows that replace rows of the default responsibility matrix."""
+    acknowledged: tuple[Acknowledgement, ...] = ()
+    """Gaps the client accepts in writing."""
+    exclusions: tuple[Exclusion, ...] = ()
+    """General exclusions (text), or systems deliberately left without backup."""
+
+    def system(self, system_id: str) -> System:
+        return next(s for s in self.systems if s.id == system_id)
+
+    def party_name(self, party: str) -> str:
+        """A contact, third party, `provider` or `client` in plain words."""
+        if party == "client":
+            return self.name
+        if party == "provider":
+            return "Provider"
+        for person in (*self.contacts, *self.third_parties):
+            if person.id == party:
+                return person.name
+        return party

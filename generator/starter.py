@@ -1,0 +1,38 @@
+"""`tripod new`: a commented starter client file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from .model import SLUG_PATTERN
+
+
+class StarterError(Exception):
+    pass
+
+
+def starter_text(client_id: str, today: dt.date) -> str:
+    template = resources.files(__package__).joinpath("starter.yaml").read_text("utf-8")
+    return Template(template).substitute(id=client_id, today=today.isoformat())
+
+
+def write_starter(clients_dir: Path, client_id: str, today: dt.date) -> Path:
+    if not re.fullmatch(SLUG_PATTERN, client_id) or len(client_id) > 64:
+        raise StarterError(
+            f"{client_id!r} is not a client id: use lowercase letters, digits and hyphens, "
+            "like harbour-dental"
+        )
+    path = clients_dir / f"{client_id}.yaml"
+    clients_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as out:
+            out.write(starter_text(client_id, today))
+    except FileExistsError:
+        raise StarterError(
+            f"clients/{client_id}.yaml already exists; it was left as it is"
+        ) from None
+    return path

@@ -1,0 +1,206 @@
+"""Quantities in client files: durations, sizes, link speeds, throughputs.
+
+One grammar for every field: a number (integer or decimal), optional space, a
+unit. Values are kept as exact fractions of a base unit (seconds, bytes,
+bits per second, bytes per second) so that the recovery arithmetic can be
+checked by hand; each value also keeps a normalised text ("4 h", "420 GB")
+used wherever it is shown or written into agreement terms.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+_NUMBER = r"(?P<number>[0-9]+(?:\.[0-9]+)?)"
+
+_MINUTE = 60
+_HOUR = 3600
+_DAY = 24 * _HOUR
+
+# canonical unit -> (seconds, spellings)
+_DURATION_UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "min": (_MINUTE, ("m", "min", "mins", "minute", "minutes")),
+    "h": (_HOUR, ("h", "hr", "hrs", "hour", "hours")),
+    "d": (_DAY, ("d", "day", "days")),
+    "w": (7 * _DAY, ("w", "wk", "week", "weeks")),
+    "mo": (30 * _DAY, ("mo", "month", "months")),
+    "y": (365 * _DAY, ("y", "yr", "year", "years")),
+}
+_DURATION_SPELLING = {
+    spelling: canonical
+    for canonical, (_, spellings) in _DURATION_UNITS.items()
+    for spelling in spellings
+}
+
+_DECIMAL_PREFIXES = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15}
+_BINARY_PREFIXES = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50}
+_SIZE_UNITS = {f"{p}B": f for p, f in (_DECIMAL_PREFIXES | _BINARY_PREFIXES).items()}
+_SPEED_UNITS = {f"{p}bps": f for p, f in _DECIMAL_PREFIXES.items() if p != "P"}
+_PER = {"h": _HOUR, "s": 1}
+
+
+class UnitError(ValueError):
+    """A quantity that does not follow the grammar; the message says how to write it."""
+
+
+def _split(text: str, kind: str, example: str) -> tuple[Fraction, str, str]:
+    match = re.fullmatch(_NUMBER + r" ?(?P<unit>[A-Za-z/ ]*[A-Za-z])", text.strip())
+    if match is None:
+        raise UnitError(f"{text!r} is not a {kind}: write a number and a unit, like {example}")
+    number = match["number"]
+    return Fraction(number), number, match["unit"]
+
+
+def _plain(number: Fraction) -> str:
+    """A fraction as the shortest decimal text that states it exactly enough."""
+    if number.denominator == 1:
+        return str(number.numerator)
+    return f"{float(number):.6g}"
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A span of time. `seconds` uses 1 mo = 30 d and 1 y = 365 d."""
+
+    number: Fraction
+    unit: str  # canonical: min h d w mo y
+
+    @property
+    def seconds(self) -> Fraction:
+        return self.number * _DURATION_UNITS[self.unit][0]
+
+    @property
+    def hours(self) -> Fraction:
+        return self.seconds / _HOUR
+
+    def after(self, start: dt.date) -> dt.date:
+        """The date this long after `start`; months and years on the calendar."""
+        if self.unit in ("mo", "y") and self.number.denominator == 1:
+            months = int(self.number) * (12 if self.unit == "y" else 1)
+            return add_months(start, months)
+        return start + dt.timedelta(days=int(self.seconds // _DAY))
+
+    def __str__(self) -> str:
+        return f"{_plain(self.number)} {self.unit}"
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    """An amount of data in bytes."""
+
+    bytes: Fraction
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSpeed:
+    """A network link's speed in bits per second."""
+
+    bits_per_second: Fraction
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    """A restore rate in bytes per second."""
+
+    bytes_per_second: Fraction
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_duration(text: str) -> Duration:
+    number, _, unit = _split(text, "duration", "4h, 2 days or 12mo")
+    canonical = _DURATION_SPELLING.get(unit)
+    if canonical is None:
+        raise UnitError(
+            f"{text!r}: unknown unit {unit!r}; durations use min, h, d, w, mo or y (4h, 2 days, 12mo)"
+        )
+    return Duration(number, canonical)
+
+
+def parse_size(text: str) -> Size:
+    number, digits, unit = _split(text, "size", "420 GB or 2 TB")
+    factor = _SIZE_UNITS.get(unit)
+    if factor is None:
+        hint = "; a lower-case b means bits: sizes are in bytes (B)" if unit.endswith("b") else ""
+        raise UnitError(
+            f"{text!r}: unknown unit {unit!r}; sizes use B, KB, MB, GB, TB, PB "
+            f"or KiB, MiB, GiB, TiB, PiB{hint}"
+        )
+    return Size(number * factor, f"{digits} {unit}")
+
+
+def parse_link_speed(text: str) -> LinkSpeed:
+    number, digits, unit = _split(text, "link speed", "200 Mbps")
+    factor = _SPEED_UNITS.get(unit)
+    if factor is None:
+        hint = "; link speeds are in bits per second" if "B" in unit else ""
+        raise UnitError(
+            f"{text!r}: unknown unit {unit!r}; link speeds use bps, Kbps, Mbps or Gbps{hint}"
+        )
+    return LinkSpeed(number * factor, f"{digits} {unit}")
+
+
+def parse_throughput(text: str) -> Throughput:
+    match = re.fullmatch(r"(?P<size>.+?)\s*/\s*(?P<per>[A-Za-z]+)", text.strip())
+    if match is None or match["per"] not in _PER:
+        raise UnitError(
+            f"{text!r} is not a throughput: write a size per hour or second, like 400 GB/h"
+        )
+    try:
+        size = parse_size(match["size"])
+    except UnitError as e:
+        raise UnitError(f"{text!r}: {str(e).split(': ', 1)[1]}") from None
+    return Throughput(size.bytes / _PER[match["per"]], f"{size.text}/{match['per']}")
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """Calendar months later, clamped to the month's last day (31 Jan + 1 mo = 28 Feb)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return start.replace(
+        year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def transfer_hours(size: Size, speed: LinkSpeed) -> Fraction:
+    """Hours to move `size` over a link of `speed`, exactly."""
+    return size.bytes * 8 / speed.bits_per_second / _HOUR
+
+
+def restore_hours(size: Size, rate: Throughput) -> Fraction:
+    return size.bytes / rate.bytes_per_second / _HOUR
+
+
+def format_hours(hours: Fraction | float) -> str:
+    """Hours with one decimal below 72 h, else days and hours: '44.4 h', '3 d 8 h'."""
+    value = Fraction(hours)
+    if value < 72:
+        text = f"{float(value):.1f}"
+        return f"{text.removesuffix('.0')} h"
+    whole = round(value)
+    days, rest = divmod(whole, 24)
+    return f"{days} d {rest} h" if rest else f"{days} d"
+
+
+def format_duration(duration: Duration) -> str:
+    """A duration as written for people: schedules keep their unit, spans use hours."""
+    if duration.unit in ("d", "w", "mo", "y"):
+        number = _plain(duration.number)
+        names = {"d": "day", "w": "week", "mo": "month", "y": "year"}
+        name = names[duration.unit] + ("" if duration.number == 1 else "s")
+        return f"{number} {name}"
+    return format_hours(duration.hours)
