@@ -154,6 +154,7 @@ class _Reader:
     source: SourceMap = field(default_factory=SourceMap)
     seen: set[int] = field(default_factory=set)
     count: int = 0
+    aliases: bool = False
 
     def problem(self, node: yaml.Node, code: str, message: str, hint: str | None = None) -> None:
         mark = node.start_mark
@@ -165,12 +166,8 @@ class _Reader:
         mark = node.start_mark
         self.source.values[path] = (mark.line + 1, mark.column + 1)
         if id(node) in self.seen:
-            self.problem(
-                node,
-                "schema/alias",
-                f"{_dotted(path) or 'the document'} repeats an anchored value (*alias)",
-                "write the value out: anchors and aliases are not allowed in Tripod files",
-            )
+            # An alias: the same node again. Reported where each alias is written, below.
+            self.aliases = True
             return None
         self.seen.add(id(node))
         self.count += 1
@@ -283,7 +280,9 @@ def read_yaml(raw: bytes, file: str) -> tuple[Any, SourceMap, list[Finding]]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(p for p in (e.context, e.problem) if p)
+        what = e.problem or "cannot be parsed"
+        if e.context:
+            what += f" ({e.context})"
         return (
             None,
             SourceMap(),
@@ -303,7 +302,23 @@ def read_yaml(raw: bytes, file: str) -> tuple[Any, SourceMap, list[Finding]]:
         )
     reader = _Reader(file, problems)
     data = reader.read(node, ())
+    if reader.aliases:
+        problems.extend(_alias_problems(text, file))
     return data, reader.source, problems
+
+
+def _alias_problems(text: str, file: str) -> Iterator[Finding]:
+    # Composed nodes do not say where an alias was written; the events do.
+    events = _Composer(text)
+    while events.check_event():
+        event = events.get_event()
+        if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            yield Finding(
+                file, mark.line + 1, mark.column + 1, "schema/alias", "error",
+                f"*{event.anchor} repeats an anchored value",
+                "write the value out: anchors and aliases are not allowed in Tripod files",
+            )
 
 
 def _secrets(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Iterator[Finding]:

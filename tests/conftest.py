@@ -1,0 +1,158 @@
+"""Shared fixtures: tiny projects on disk, and the real `tripod` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from generator.findings import Finding
+from generator.project import Project, check_project
+
+REPO = Path(__file__).resolve().parent.parent
+TRIPOD = str(Path(sys.executable).with_name("tripod"))
+TODAY = dt.date(2026, 11, 25)
+
+PROVIDER = """\
+name: Southern Cross IT
+legal_name: Southern Cross IT Services Pty Ltd
+address: Level 4, 120 Clarence Street, Sydney NSW 2000
+phone: "+61 2 5550 0100"
+after_hours: "+61 2 5550 0111"
+email: servicedesk@southerncross.example
+signatory: {name: Tom Baker, title: Service Delivery Manager}
+"""
+
+# A client that passes every check on TODAY (no errors, no warnings, one accepted gap).
+# Tests change one thing in it and pin the finding; keep its lines where they are.
+CLIENT = """\
+id: acme
+name: Acme Dental
+legal_name: Acme Dental Pty Ltd
+contacts:
+  - {id: maria, name: Maria Chen, role: Practice Manager, phone: "+61 2 5550 0101"}
+third_parties:
+  - {id: resilient, name: Resilient Continuity Co, role: BC specialist}
+agreement:
+  version: 1
+  effective: 2026-11-01
+  term: 12mo
+  signatories: {client: maria}
+systems:
+  - {id: pms, name: Practice server, data: 420 GB, criticality: critical, hosting: on-premises}
+  - {id: mail, name: Hosted mail, data: 60 GB, criticality: important, hosting: cloud}
+backups:
+  - id: pms-image
+    systems: [pms]
+    method: image
+    every: 4h
+    retention: 30d
+    copies:
+      - {where: local, location: NAS}
+      - {where: offsite, location: Object storage, immutable: true}
+    encrypted: true
+    restore_test: {every: 90d, last: 2026-09-14}
+  - id: mail-saas
+    systems: [mail]
+    method: saas
+    every: 24h
+    retention: 1y
+    copies:
+      - {where: offsite, location: SaaS vendor, immutable: true}
+      - {where: offsite, location: Provider storage}
+    encrypted: true
+    restore_test: {every: 180d, last: 2026-08-01}
+disaster_recovery:
+  recovery_site: Provider data centre
+  hardware: {procurement: 2d, standby: false}
+  download_bandwidth: 200 Mbps
+  restore_rate: 400 GB/h
+  network_reconfiguration: 6h
+  validation: 2h
+  objectives:
+    - {system: pms, rto: 72h, rpo: 4h, mtd: 5d}
+    - {system: mail, rto: 8h, rpo: 4h}
+  invocation: {client: maria, provider: Service desk lead}
+  test: {every: 12mo, last: 2026-03-02, measured: {pms: 30h}}
+business_continuity:
+  owner: maria
+  specialist: resilient
+  alternate_workplace: Sister practice
+  staff_access: Remote desktop into the DR site
+  communications: SMS call tree
+  plan_reviewed: 2026-06-30
+acknowledged:
+  - {check: rpo-unachievable, system: mail, reason: Daily is enough, accepted_by: maria}
+"""
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> dict:
+        return json.loads(self.out)
+
+
+@dataclass
+class TinyProject:
+    """A project folder in tmp_path, built one file at a time."""
+
+    root: Path
+
+    def write(self, relative: str, text: str | bytes) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text) if text.startswith("\n") else text, "utf-8")
+        return path
+
+    def client(self, text: str = CLIENT, client_id: str = "acme") -> Path:
+        return self.write(f"clients/{client_id}.yaml", text)
+
+    def findings(self, *names: str, today: dt.date = TODAY) -> list[Finding]:
+        return check_project(Project.at(self.root), names, today).findings
+
+    def lines(self, *names: str, today: dt.date = TODAY) -> list[str]:
+        """Findings as `file:line:col: severity code: message`, accepted gaps left out."""
+        return [f.text() for f in self.findings(*names, today=today) if f.severity != "accepted"]
+
+    def tripod(self, *args: str, today: dt.date | None = TODAY, stdin: str | None = None) -> Run:
+        env = {**os.environ}
+        if today is not None:
+            env["TRIPOD_TODAY"] = today.isoformat()
+        done = subprocess.run(
+            [TRIPOD, *args],
+            cwd=self.root,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return Run(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> TinyProject:
+    project = TinyProject(tmp_path)
+    project.write("provider.yaml", PROVIDER)
+    (tmp_path / "clients").mkdir()
+    return project
+
+
+def with_change(old: str, new: str, text: str = CLIENT, count: int = 1) -> str:
+    """The base client with one exact change; fails loudly if `old` is not there."""
+    assert text.count(old) == count, f"{old!r} appears {text.count(old)} times"
+    return text.replace(old, new)
