@@ -29,6 +29,7 @@ lint: $(STAMP)
 # Regenerates the committed schema and format reference from the models.
 docs: $(STAMP)
 	$(BIN)/tripod schema > schema/client.schema.json
+	$(BIN)/tripod schema --provider > schema/provider.schema.json
 	$(BIN)/python -m generator.docs > docs/client-format.md
 
 clean:

@@ -9,7 +9,6 @@ no longer match anything. Nothing here raises for a bad client.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -441,29 +440,6 @@ def terms_changed(ctx: Context) -> Iterator[Hit]:
             f"the terms differ from issued version {n}, but the file still says version {n}",
             f"set agreement.version: {n + 1} to prepare the next agreement",
         )
-
-
-_PLACEHOLDER = re.compile(r"<[^<>\n]*>")
-
-
-@rule("placeholder", "error", "A value is still a placeholder from `tripod new` (`<...>`).")
-def placeholder(ctx: Context) -> Iterator[Hit]:
-    def walk(value: Any, path: Path_) -> Iterator[Hit]:
-        if isinstance(value, str):
-            if _PLACEHOLDER.fullmatch(value):
-                yield Hit(path, f"{_dotted(path)} is still the placeholder {value}", "fill it in")
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                yield from walk(item, (*path, key))
-        elif isinstance(value, list | tuple):
-            for k, item in enumerate(value):
-                yield from walk(item, (*path, k))
-
-    yield from walk(ctx.client.model_dump(mode="json", exclude_unset=True), ())
-
-
-def _dotted(path: Path_) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
 RULES["stale-acknowledgement"] = Rule(

@@ -321,25 +321,31 @@ def _alias_problems(text: str, file: str) -> Iterator[Finding]:
             )
 
 
-def _secrets(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Iterator[Finding]:
+PLACEHOLDER = re.compile(r"<[^<>\n]*>")
+
+
+def _scan_text(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Iterator[Finding]:
+    """Secrets and unfilled placeholders, in every text value of the file."""
     if isinstance(data, dict):
         for key, value in data.items():
-            yield from _secrets(value, source, file, (*path, key))
+            yield from _scan_text(value, source, file, (*path, key))
     elif isinstance(data, tuple):
         for i, value in enumerate(data):
-            yield from _secrets(value, source, file, (*path, i))
+            yield from _scan_text(value, source, file, (*path, i))
     elif isinstance(data, str):
+        line, column = source.locate(path)
         what = looks_like_secret(data)
         if what:
-            line, column = source.locate(path)
             yield Finding(
-                file,
-                line,
-                column,
-                "secret-like-value",
-                "error",
+                file, line, column, "secret-like-value", "error",
                 f"{_dotted(path)} looks like {what}; it would be published",
                 "keep secrets in the password manager and refer to them by name",
+            )
+        if PLACEHOLDER.fullmatch(data.strip()):
+            yield Finding(
+                file, line, column, "schema/placeholder", "error",
+                f"{_dotted(path)} is still the placeholder {data.strip()}",
+                "fill it in",
             )
 
 
@@ -425,9 +431,11 @@ def _validation_findings(
     error: ValidationError, root: type[BaseModel], source: SourceMap, file: str
 ) -> Iterator[Finding]:
     for err in error.errors(include_url=False):
+        value = err.get("input")
+        if isinstance(value, str) and PLACEHOLDER.fullmatch(value.strip()):
+            continue  # reported as a placeholder already
         loc: Path_ = tuple(p for p in err["loc"] if p not in model.UNION_TAGS)
         kind = err["type"]
-        value = err.get("input")
         where = _dotted(loc)
         hint: str | None = None
         position = source.locate(loc)
@@ -491,7 +499,7 @@ def load_model(
         findings.append(Finding(file, 1, 1, "schema/empty", "error", "the file has no fields"))
     if findings and data is None:
         return Loaded(file, None, findings, source, data)
-    findings.extend(_secrets(data, source, file))
+    findings.extend(_scan_text(data, source, file))
     if not isinstance(data, dict):
         findings.append(
             Finding(

@@ -49,7 +49,7 @@ LEG: dict[str, str] = {
         "business continuity",
     ),
 }
-_BC = ("bc-plan", "alternate-workplace", "staff-communications", "staff-access")
+BC_ACTIVITIES = ("bc-plan", "alternate-workplace", "staff-communications", "staff-access")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ class Row:
 
 
 def default_row(client: Client, activity: str) -> Row:
-    if activity in _BC:
+    if activity in BC_ACTIVITIES:
         doer = client.business_continuity.specialist or "client"
         return Row(activity, (doer,), "client")
     if activity == "declare-disaster":

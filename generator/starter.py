@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from importlib import resources
 from pathlib import Path
 from string import Template
 
@@ -16,7 +15,7 @@ class StarterError(Exception):
 
 
 def starter_text(client_id: str, today: dt.date) -> str:
-    template = resources.files(__package__).joinpath("starter.yaml").read_text("utf-8")
+    template = Path(__file__).with_name("starter.yaml").read_text("utf-8")
     return Template(template).substitute(id=client_id, today=today.isoformat())
 
 
