@@ -17,7 +17,7 @@ from typing import Any
 from . import raci
 from .findings import Finding, Severity
 from .load import SourceMap
-from .model import ACKNOWLEDGEABLE, Client, Objective
+from .model import ACKNOWLEDGEABLE, Acknowledgement, Client, Objective
 from .recovery import Estimate, covered, estimate, offsite_backups
 from .units import Duration, format_duration, format_hours
 
@@ -460,7 +460,9 @@ def check(
 ) -> list[Finding]:
     """Every finding of every rule for one loadable client, accepted gaps included."""
     ctx = Context(client, today, issued_terms, current_terms, estimate(client))
-    accepted = {(a.check, a.system): (i, a) for i, a in enumerate(client.acknowledged)}
+    accepted: dict[tuple[str, str], tuple[int, Acknowledgement]] = {
+        (a.check, a.system): (i, a) for i, a in enumerate(client.acknowledged)
+    }
     used: set[int] = set()
     findings = []
     for rule_ in RULES.values():
@@ -493,7 +495,7 @@ def check(
                     reason,
                 )
             )
-    for i, ack in enumerate(client.acknowledged):
+    for i, stale in enumerate(client.acknowledged):
         if i not in used:
             line, column = source.locate(("acknowledged", i))
             findings.append(
@@ -503,11 +505,11 @@ def check(
                     column,
                     "stale-acknowledgement",
                     "warning",
-                    f"the accepted gap {ack.check} for {client.system(ack.system).name} no longer "
+                    f"the accepted gap {stale.check} for {client.system(stale.system).name} no longer "
                     "exists",
                     "remove the acknowledgement",
                     client.id,
-                    ack.system,
+                    stale.system,
                 )
             )
     return findings

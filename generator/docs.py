@@ -95,7 +95,9 @@ def _table(cls: type[BaseModel]) -> list[str]:
     lines += ["| field | type | | description |", "| --- | --- | --- | --- |"]
     for name, info in cls.model_fields.items():
         description = " ".join((info.description or "").split())
-        lines.append(f"| `{name}` | {_type(info.annotation, info.metadata)} | {_default(info)} | {description} |")
+        lines.append(
+            f"| `{name}` | {_type(info.annotation, info.metadata)} | {_default(info)} | {description} |"
+        )
     return [*lines, ""]
 
 
@@ -195,8 +197,8 @@ def reference() -> str:
     lines += [
         "",
         "An `acknowledged` entry turns the named finding for that system into an",
-        "*accepted gap*: no longer an error, printed under \"Known limitations accepted by",
-        "the client\" with who accepted it and why. These can be accepted: "
+        '*accepted gap*: no longer an error, printed under "Known limitations accepted by',
+        'the client" with who accepted it and why. These can be accepted: '
         + ", ".join(f"`{c}`" for c in ACKNOWLEDGEABLE)
         + ". The three legs themselves (an owner for business continuity, staff access, "
         "an alternate workplace) cannot be waived.",

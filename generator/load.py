@@ -100,11 +100,11 @@ _Parser: type = (
 )
 
 
-class _Composer(_Parser):  # type: ignore[misc, valid-type]
+class _Composer(_Parser):  # type: ignore[misc]
     """Composes nodes only; tags the YAML did not state are marked, never guessed."""
 
     def __init__(self, text: str) -> None:
-        _Parser.__init__(self, text)
+        super().__init__(text)
 
     def descend_resolver(self, *_: Any) -> None:
         pass
@@ -314,8 +314,13 @@ def _alias_problems(text: str, file: str) -> Iterator[Finding]:
         event = events.get_event()
         if isinstance(event, yaml.AliasEvent):
             mark = event.start_mark
+            assert mark is not None  # the parser marks every event
             yield Finding(
-                file, mark.line + 1, mark.column + 1, "schema/alias", "error",
+                file,
+                mark.line + 1,
+                mark.column + 1,
+                "schema/alias",
+                "error",
                 f"*{event.anchor} repeats an anchored value",
                 "write the value out: anchors and aliases are not allowed in Tripod files",
             )
@@ -337,13 +342,21 @@ def _scan_text(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Ite
         what = looks_like_secret(data)
         if what:
             yield Finding(
-                file, line, column, "secret-like-value", "error",
+                file,
+                line,
+                column,
+                "secret-like-value",
+                "error",
                 f"{_dotted(path)} looks like {what}; it would be published",
                 "keep secrets in the password manager and refer to them by name",
             )
         if PLACEHOLDER.fullmatch(data.strip()):
             yield Finding(
-                file, line, column, "schema/placeholder", "error",
+                file,
+                line,
+                column,
+                "schema/placeholder",
+                "error",
                 f"{_dotted(path)} is still the placeholder {data.strip()}",
                 "fill it in",
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -66,41 +67,37 @@ def _quantity(parse: Any, kind: str, example: str) -> Any:
     return validate
 
 
-def _unit_type(cls: type, parse: Any, kind: str, example: str, pattern: str) -> Any:
-    return Annotated[
-        cls,
+def _unit(parse: Any, kind: str, example: str, pattern: str) -> tuple[Any, ...]:
+    """The validation, serialisation and schema of one kind of quantity."""
+    schema = {
+        "type": "string",
+        "pattern": pattern,
+        "examples": [example],
+        "description": f"A {kind}.",
+    }
+    return (
         PlainValidator(_quantity(parse, kind, example)),
         PlainSerializer(str, return_type=str),
-        WithJsonSchema(
-            {
-                "type": "string",
-                "pattern": pattern,
-                "examples": [example],
-                "description": f"A {kind}.",
-            }
-        ),
-    ]
+        WithJsonSchema(schema),
+    )
 
 
 _NUM = r"^[0-9]+(\.[0-9]+)?"
-Duration = _unit_type(
-    units.Duration,
+_DURATION = _unit(
     units.parse_duration,
     "duration",
     "4h",
     _NUM + r" ?(m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wk|weeks?|mo|months?|y|yrs?|years?)$",
 )
-Size = _unit_type(units.Size, units.parse_size, "size", "420 GB", _NUM + r" ?([KMGTP]i?)?B$")
-LinkSpeed = _unit_type(
-    units.LinkSpeed, units.parse_link_speed, "link speed", "200 Mbps", _NUM + r" ?[KMG]?bps$"
+_SIZE = _unit(units.parse_size, "size", "420 GB", _NUM + r" ?([KMGTP]i?)?B$")
+_SPEED = _unit(units.parse_link_speed, "link speed", "200 Mbps", _NUM + r" ?[KMG]?bps$")
+_RATE = _unit(
+    units.parse_throughput, "throughput", "400 GB/h", _NUM + r" ?([KMGTP]i?)?B ?/ ?(h|s)$"
 )
-Throughput = _unit_type(
-    units.Throughput,
-    units.parse_throughput,
-    "throughput",
-    "400 GB/h",
-    _NUM + r" ?([KMGTP]i?)?B ?/ ?(h|s)$",
-)
+Duration = Annotated[units.Duration, *_DURATION]
+Size = Annotated[units.Size, *_SIZE]
+LinkSpeed = Annotated[units.LinkSpeed, *_SPEED]
+Throughput = Annotated[units.Throughput, *_RATE]
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -358,7 +355,7 @@ class BusinessContinuity(Model):
     """How staff, customers and suppliers are told what is happening."""
     plan_reviewed: PastDate | None = None
     """When the plan was last reviewed (a record)."""
-    review_every: Duration = units.Duration(units.Fraction(12), "mo")
+    review_every: Duration = units.Duration(Fraction(12), "mo")
     """How often the plan is reviewed; 12mo when omitted."""
 
 
@@ -484,7 +481,8 @@ class Client(Model):
             return self.name
         if party == "provider":
             return "Provider"
-        for person in (*self.contacts, *self.third_parties):
+        people: list[Contact | ThirdParty] = [*self.contacts, *self.third_parties]
+        for person in people:
             if person.id == party:
                 return person.name
         return party

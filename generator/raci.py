@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Client
+from .model import Client, Responsibility
 
 ACTIVITIES: dict[str, str] = {
     "backup-configure": "Configure the backups",
@@ -90,7 +90,7 @@ def default_row(client: Client, activity: str) -> Row:
 
 def matrix(client: Client) -> list[Row]:
     """Every activity's row, in the default order, with the file's rows in place."""
-    overrides = {r.activity: r for r in client.responsibilities}
+    overrides: dict[str, Responsibility] = {r.activity: r for r in client.responsibilities}
     rows = []
     for activity in ACTIVITIES:
         override = overrides.get(activity)
