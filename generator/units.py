@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 _NUMBER = r"(?P<number>[0-9]+(?:\.[0-9]+)?)"
@@ -39,7 +40,7 @@ _DURATION_SPELLING = {
 _DECIMAL_PREFIXES = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15}
 _BINARY_PREFIXES = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50}
 _SIZE_UNITS = {f"{p}B": f for p, f in (_DECIMAL_PREFIXES | _BINARY_PREFIXES).items()}
-_SPEED_UNITS = {f"{p}bps": f for p, f in _DECIMAL_PREFIXES.items() if p != "P"}
+_SPEED_UNITS = {f"{p}bps": f for p, f in _DECIMAL_PREFIXES.items() if p in ("", "K", "M", "G")}
 _PER = {"h": _HOUR, "s": 1}
 
 
@@ -59,7 +60,11 @@ def _plain(number: Fraction) -> str:
     """A fraction as the shortest decimal text that states it exactly enough."""
     if number.denominator == 1:
         return str(number.numerator)
-    return f"{float(number):.6g}"
+    # Parsed from decimal text, so the decimal expansion is finite: print all of it.
+    with localcontext() as context:
+        context.prec = 100
+        exact = Decimal(number.numerator) / Decimal(number.denominator)
+    return format(exact.normalize(), "f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +196,7 @@ def format_hours(hours: Fraction | float) -> str:
     if value < 72:
         text = f"{float(value):.1f}"
         return f"{text.removesuffix('.0')} h"
-    whole = round(value)
+    whole = int(value + Fraction(1, 2))  # half up: 72.5 h is 3 d 1 h
     days, rest = divmod(whole, 24)
     return f"{days} d {rest} h" if rest else f"{days} d"
 
