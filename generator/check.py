@@ -244,7 +244,8 @@ def rto_unachievable(ctx: Context) -> Iterator[Hit]:
         system = ctx.client.system(objective.system)
         hint = f"estimate: {breakdown(est)}"
         if est.after:
-            hint += f" (the download waits for {', '.join(est.after)} on the shared link)"
+            ahead = ", ".join(ctx.client.system(s).name for s in est.after)
+            hint += f" (the download waits for {ahead} on the shared link)"
         yield Hit(
             ("disaster_recovery", "objectives", j, "rto"),
             f"{system.name}: RTO {_h(objective.rto.hours)}, but recovery after loss of the site "
@@ -374,7 +375,7 @@ def no_dr_test(ctx: Context) -> Iterator[Hit]:
     dr = ctx.client.disaster_recovery
     if dr is not None and dr.test is None:
         yield Hit(
-            ("disaster_recovery",),
+            ("disaster_recovery", "test"),
             "disaster recovery has no test schedule",
             "add test: {every: 12mo}: a recovery that was never rehearsed takes longer",
         )
