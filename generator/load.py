@@ -12,11 +12,12 @@ bad input.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import types
 import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -26,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from . import model
 from .findings import Finding
 from .references import reference_problems
-from .secrets import looks_like_secret
+from .secrets import looks_like_secret, redact
 
 MAX_BYTES = 1_000_000  # the largest client seen is ~20 KB; anything near this is a mistake
 MAX_DEPTH = 32
@@ -89,15 +90,20 @@ _FLOAT = re.compile(
 )
 _PLAIN, _QUOTED = "?plain", "?quoted"
 
-_Parser: type = (
-    getattr(yaml, "CParser", None)
-    or getattr(getattr(yaml, "cyaml", None), "CParser", None)
-    or type(
-        "_PyParser",
-        (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer),
-        {},
-    )
-)
+
+class _PyParser(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer
+):
+    """PyYAML's pure-Python parser, for installations without libyaml."""
+
+    def __init__(self, text: str) -> None:
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+
+
+_Parser: type = getattr(getattr(yaml, "cyaml", None), "CParser", None) or _PyParser
 
 
 class _Composer(_Parser):  # type: ignore[misc]
@@ -155,11 +161,12 @@ class _Reader:
     seen: set[int] = field(default_factory=set)
     count: int = 0
     aliases: bool = False
+    too_large: bool = False
 
     def problem(self, node: yaml.Node, code: str, message: str, hint: str | None = None) -> None:
         mark = node.start_mark
         self.problems.append(
-            Finding(self.file, mark.line + 1, mark.column + 1, code, "error", message, hint)
+            Finding(self.file, mark.line + 1, mark.column + 1, code, "error", redact(message), hint)
         )
 
     def read(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
@@ -172,12 +179,13 @@ class _Reader:
         self.seen.add(id(node))
         self.count += 1
         if self.count > MAX_NODES or depth > MAX_DEPTH:
-            if self.count == MAX_NODES + 1 or depth == MAX_DEPTH + 1:
+            if not self.too_large:
                 self.problem(
                     node,
                     "schema/too-large",
                     "the document is nested too deeply or has too many values",
                 )
+            self.too_large = True
             return None
         if node.tag not in (_PLAIN, _QUOTED):
             self.problem(
@@ -227,6 +235,8 @@ class _Reader:
             )
             return None
         value = _scalar(node)
+        if isinstance(value, SourceInt | SourceFloat):
+            value = value.source  # a numeric id such as 2024 is a name here
         if not isinstance(value, str):
             self.problem(
                 node,
@@ -257,54 +267,112 @@ def _decode(raw: bytes, file: str) -> str | Finding:
         )
 
 
-def read_yaml(raw: bytes, file: str) -> tuple[Any, SourceMap, list[Finding]]:
-    """Bytes to plain data, its source map and the problems found on the way."""
-    problems: list[Finding] = []
-    if len(raw) > MAX_BYTES:
-        problems.append(
-            Finding(
-                file,
-                1,
-                1,
-                "schema/too-large",
-                "error",
-                f"the file is {len(raw):,} bytes; a Tripod file is at most {MAX_BYTES:,}",
-            )
+def _at(text: str, index: int) -> Position:
+    """1-based line and column of a character index."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+# YAML 1.1 (and so libyaml) breaks lines at these too; YAML 1.2 and editors do not.
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _parse(text: str, file: str) -> yaml.Node | Finding | None:
+    def problem(position: Position, message: str, hint: str | None = None) -> Finding:
+        return Finding(file, *position, "schema/yaml", "error", f"not valid YAML: {message}", hint)
+
+    odd = _ODD_BREAKS.search(text)
+    if odd:
+        name = {"\x85": "NEL", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
+        return problem(
+            _at(text, odd.start()),
+            f"the text contains the invisible character U+{ord(odd.group()):04X} "
+            f"({name[odd.group()]})",
+            "delete it: it usually comes from pasting out of a word processor",
         )
-        return None, SourceMap(), problems
+    try:
+        node: yaml.Node | None = _Composer(text).get_single_node()
+    except yaml.reader.ReaderError as e:
+        # libyaml gives a byte offset; the character itself is the surer guide
+        character = chr(e.character) if isinstance(e.character, int) else str(e.character)
+        index = text.find(character)
+        return problem(
+            _at(text, max(index, 0)),
+            f"the control character U+{ord(character[:1] or '?'):04X} cannot appear in a YAML file",
+            "delete it: it is invisible in most editors",
+        )
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        position = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = e.problem or "cannot be parsed"
+        if e.context:
+            started = e.context_mark
+            where = (
+                f" that starts on line {started.line + 1}"
+                if e.context.startswith("while parsing")
+                and started is not None
+                and mark is not None
+                and started.line != mark.line
+                else ""
+            )
+            message += f" ({e.context}{where})"
+        hint = None
+        if (
+            mark is not None
+            and "cannot start any token" in message
+            and text[mark.index : mark.index + 1] == "\t"
+        ):
+            hint = "indent with spaces: YAML does not allow tabs"
+        return problem(position, message, hint)
+    except yaml.YAMLError as e:
+        return problem((1, 1), " ".join(str(e).split()))
+    except RecursionError:  # the pure-Python parser on absurd nesting
+        return problem((1, 1), "the document is nested too deeply")
+    return node
+
+
+def read_yaml(
+    raw: bytes, file: str, size: int | None = None
+) -> tuple[Any, SourceMap, list[Finding]]:
+    """Bytes to plain data, its source map and the problems found on the way.
+
+    The data is None whenever a problem makes the values untrustworthy (an
+    alias, a document too large): the findings then say all there is to say.
+    """
+    size = len(raw) if size is None else size
+    if size > MAX_BYTES:
+        message = f"the file is {size:,} bytes; a Tripod file is at most {MAX_BYTES:,}"
+        return None, SourceMap(), [Finding(file, 1, 1, "schema/too-large", "error", message)]
     text = _decode(raw, file)
     if isinstance(text, Finding):
         return None, SourceMap(), [text]
-    try:
-        node = _Composer(text).get_single_node()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = e.problem or "cannot be parsed"
-        if e.context:
-            what += f" ({e.context})"
-        return (
-            None,
-            SourceMap(),
-            [Finding(file, line, column, "schema/yaml", "error", f"not valid YAML: {what}")],
-        )
-    except yaml.YAMLError as e:  # reader errors (control characters) have no mark
-        return (
-            None,
-            SourceMap(),
-            [Finding(file, 1, 1, "schema/yaml", "error", f"not valid YAML: {e}")],
-        )
+    node = _parse(text, file)
+    if isinstance(node, Finding):
+        return None, SourceMap(), [node]
     if node is None:
         return (
             None,
             SourceMap(),
             [Finding(file, 1, 1, "schema/empty", "error", "the file is empty")],
         )
+    problems: list[Finding] = []
     reader = _Reader(file, problems)
     data = reader.read(node, ())
     if reader.aliases:
         problems.extend(_alias_problems(text, file))
+    if reader.aliases or reader.too_large:
+        data = None
     return data, reader.source, problems
+
+
+def read_file(path: Path, file: str) -> tuple[bytes, int] | Finding:
+    """A file's first MAX_BYTES + 1 bytes and its size: never more in memory."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_BYTES + 1), os.fstat(handle.fileno()).st_size
+    except OSError as e:
+        reason = e.strerror or str(e)
+        return Finding(file, 1, 1, "schema/unreadable", "error", f"cannot read the file: {reason}")
 
 
 def _alias_problems(text: str, file: str) -> Iterator[Finding]:
@@ -333,6 +401,17 @@ def _scan_text(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Ite
     """Secrets and unfilled placeholders, in every text value of the file."""
     if isinstance(data, dict):
         for key, value in data.items():
+            what = looks_like_secret(key)
+            if what:
+                line, column = source.key((*path, key))
+                yield Finding(
+                    file,
+                    line,
+                    column,
+                    "secret-like-value",
+                    "error",
+                    f"a key in {_dotted(path) or 'the document'} looks like {what}; it would be published",
+                )
             yield from _scan_text(value, source, file, (*path, key))
     elif isinstance(data, tuple):
         for i, value in enumerate(data):
@@ -460,7 +539,7 @@ def _validation_findings(
             )
             hint = _fields_hint(root, loc[:-1], name)
         elif kind == "missing":
-            code = "schema/missing-field"
+            code, position = "schema/missing-field", source.key(loc)  # `key:` left blank
             message = f"missing required field {loc[-1]!r}" + (
                 f" in {_dotted(loc[:-1])}" if len(loc) > 1 else ""
             )
@@ -489,6 +568,12 @@ def _validation_findings(
             code = "schema/bad-value"
             expected = err.get("ctx", {}).get("expected", "")
             message = f"{where}: expected {expected}, got {_describe(value)}"
+        elif (
+            kind == "too_short"
+            and isinstance(value, tuple)
+            and len(value) >= err.get("ctx", {}).get("min_length", 1)
+        ):
+            continue  # every entry is invalid; those errors say so
         elif kind in ("too_short", "string_too_short"):
             code = "schema/empty"
             message = f"{where}: must not be empty"
@@ -496,7 +581,16 @@ def _validation_findings(
             code = "schema/invalid"
             message = f"{where}: {err['msg'][0].lower()}{err['msg'][1:]}"
         line, column = position
-        yield Finding(file, line, column, code, "error", message, hint)
+        yield Finding(file, line, column, code, "error", redact(message), hint and redact(hint))
+
+
+def _present(data: Any) -> Any:
+    """Mappings without their empty values: `owner:` left blank is an owner not given."""
+    if isinstance(data, dict):
+        return {k: _present(v) for k, v in data.items() if v is not None}
+    if isinstance(data, tuple):
+        return tuple(_present(v) for v in data)
+    return data
 
 
 def load_model(
@@ -505,28 +599,21 @@ def load_model(
     root: type[M],
     today: Any = None,
     check: Callable[[M, SourceMap], list[Finding]] | None = None,
+    size: int | None = None,
 ) -> Loaded[M]:
     """Reads and validates one file. `check` adds file-level reference problems."""
-    data, source, findings = read_yaml(raw, file)
-    if data is None and not findings:
-        findings.append(Finding(file, 1, 1, "schema/empty", "error", "the file has no fields"))
-    if findings and data is None:
+    data, source, findings = read_yaml(raw, file, size)
+    if data is None:
+        if not findings:  # a document that is only `~`, or only `---`
+            findings.append(Finding(file, 1, 1, "schema/empty", "error", "the file has no fields"))
         return Loaded(file, None, findings, source, data)
     findings.extend(_scan_text(data, source, file))
     if not isinstance(data, dict):
-        findings.append(
-            Finding(
-                file,
-                1,
-                1,
-                "schema/wrong-type",
-                "error",
-                f"expected a mapping of fields (like `id: ...`), got {_describe(data)}",
-            )
-        )
+        message = f"expected a mapping of fields (like `id: ...`), got {_describe(data)}"
+        findings.append(Finding(file, 1, 1, "schema/wrong-type", "error", message))
         return Loaded(file, None, findings, source, data)
     try:
-        parsed = root.model_validate(data, context={"today": today})
+        parsed = root.model_validate(_present(data), context={"today": today})
     except ValidationError as e:
         findings.extend(_validation_findings(e, root, source, file))
         return Loaded(file, None, findings, source, data)
@@ -536,37 +623,42 @@ def load_model(
     return Loaded(file, parsed if loadable else None, findings, source, data)
 
 
+def _load(path: Path, file: str, root: type[M], today: Any, check: Any) -> Loaded[M]:
+    read = read_file(path, file)
+    if isinstance(read, Finding):
+        return Loaded(file, None, [read], SourceMap())
+    raw, size = read
+    return load_model(raw, file, root, today, check, size)
+
+
 def load_client(path: Path, file: str, today: Any) -> Loaded[model.Client]:
     """`clients/<id>.yaml` to a Client; `file` is how findings name it."""
     stem = path.name.rsplit(".", 1)[0]
 
     def problems(client: model.Client, source: SourceMap) -> list[Finding]:
         found = []
-        for code, at, message, hint in reference_problems(client, stem):
-            line, column = source.locate(at)
-            found.append(Finding(file, line, column, code, "error", message, hint, client.id))
+        for problem in reference_problems(client, stem):
+            at = problem.path
+            # A measured time is keyed by its system: the key is the reference.
+            is_key = at[:-1] == ("disaster_recovery", "test", "measured")
+            line, column = source.key(at) if is_key else source.locate(at)
+            message = problem.message
+            if problem.first is not None:
+                message += f" (first on line {source.locate(problem.first)[0]})"
+            found.append(
+                Finding(file, line, column, problem.code, "error", message, problem.hint, client.id)
+            )
         return found
 
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        return Loaded(
-            file,
-            None,
-            [
-                Finding(
-                    file, 1, 1, "schema/unreadable", "error", f"cannot read the file: {e.strerror}"
-                )
-            ],
-            SourceMap(),
-        )
-    loaded = load_model(raw, file, model.Client, today, problems)
+    loaded = _load(path, file, model.Client, today, problems)
     client_id = loaded.model.id if loaded.model else stem
-    loaded.findings = [f if f.client else _with_client(f, client_id) for f in loaded.findings]
+    loaded.findings = [f if f.client else replace(f, client=client_id) for f in loaded.findings]
     return loaded
 
 
 def load_provider(path: Path, file: str, root: Path) -> Loaded[model.Provider]:
+    """`provider.yaml` to a Provider; the files it names must exist inside the project."""
+
     def problems(provider: model.Provider, source: SourceMap) -> list[Finding]:
         found = []
         paths: list[tuple[Path_, str]] = [
@@ -575,37 +667,14 @@ def load_provider(path: Path, file: str, root: Path) -> Loaded[model.Provider]:
         if provider.logo:
             paths.append((("logo",), provider.logo))
         for at, relative in paths:
-            if not (root / relative).is_file():
-                line, column = source.locate(at)
-                found.append(
-                    Finding(
-                        file,
-                        line,
-                        column,
-                        "schema/missing-file",
-                        "error",
-                        f"{relative} does not exist",
-                    )
-                )
+            target = (root / relative).resolve()
+            line, column = source.locate(at)
+            if not target.is_relative_to(root.resolve()):
+                message = f"{relative} is outside the project"
+                found.append(Finding(file, line, column, "schema/bad-path", "error", message))
+            elif not target.is_file():
+                message = f"{relative} does not exist"
+                found.append(Finding(file, line, column, "schema/missing-file", "error", message))
         return found
 
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        return Loaded(
-            file,
-            None,
-            [
-                Finding(
-                    file, 1, 1, "schema/unreadable", "error", f"cannot read the file: {e.strerror}"
-                )
-            ],
-            SourceMap(),
-        )
-    return load_model(raw, file, model.Provider, None, problems)
-
-
-def _with_client(finding: Finding, client: str) -> Finding:
-    from dataclasses import replace
-
-    return replace(finding, client=client)
+    return _load(path, file, model.Provider, None, problems)

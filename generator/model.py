@@ -37,7 +37,9 @@ def _text(value: Any) -> Any:
     # A plain YAML scalar such as 0255500101 or 1.10 is text where text is
     # meant: the loader hands over its source spelling, never the number.
     source = getattr(value, "source", None)
-    return source if isinstance(source, str) else value
+    if isinstance(source, str):
+        return source
+    return value.strip() if isinstance(value, str) else value
 
 
 Text = Annotated[

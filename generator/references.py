@@ -7,19 +7,37 @@ Tripod may assume every reference resolves.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
-from .model import Client
+from .model import SLUG_PATTERN, Client
 
-Problem = tuple[str, tuple[str | int, ...], str, str | None]
+Path_ = tuple[str | int, ...]
+
+
+class Problem(NamedTuple):
+    code: str
+    path: Path_
+    message: str
+    hint: str | None = None
+    first: Path_ | None = None  # for a duplicate: where the first one is
+
+
 RESERVED_PARTIES = ("provider", "client")
 
 
-def _duplicates(ids: Iterable[tuple[tuple[str | int, ...], str]], what: str) -> Iterator[Problem]:
+def _duplicates(ids: Iterable[tuple[Path_, str]], what: str) -> Iterator[Problem]:
     first: dict[str, tuple[str | int, ...]] = {}
     for path, value in ids:
         if value in first:
-            yield ("schema/duplicate-id", path, f"{what} {value!r} is defined twice", None)
+            yield Problem(
+                "schema/duplicate-id",
+                path,
+                f"{what} {value!r} is defined twice",
+                None,
+                first[value],
+            )
         else:
             first[value] = path
 
@@ -27,7 +45,7 @@ def _duplicates(ids: Iterable[tuple[tuple[str | int, ...], str]], what: str) -> 
 def _dangling(
     path: tuple[str | int, ...], value: str, known: Iterable[str], what: str
 ) -> Iterator[Problem]:
-    names = list(known)
+    names = list(dict.fromkeys(known))
     if value in names:
         return
     close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
@@ -36,19 +54,22 @@ def _dangling(
         if close
         else (f"known: {', '.join(names)}" if names else None)
     )
-    yield ("schema/dangling-reference", path, f"{value!r} is not {what}", hint)
+    yield Problem("schema/dangling-reference", path, f"{value!r} is not {what}", hint)
 
 
 def reference_problems(client: Client, stem: str) -> list[Problem]:
     problems: list[Problem] = []
     add = problems.extend
     if client.id != stem:
+        fix = f"rename the file to {client.id}.yaml"
+        if re.fullmatch(SLUG_PATTERN, stem):
+            fix += f" or set id: {stem}"
         problems.append(
-            (
+            Problem(
                 "schema/file-name",
                 ("id",),
                 f"id {client.id!r} differs from the file name {stem!r}",
-                f"rename the file to {client.id}.yaml or set id: {stem}",
+                fix,
             )
         )
     people = [(("contacts", i, "id"), c.id) for i, c in enumerate(client.contacts)]
@@ -57,7 +78,7 @@ def reference_problems(client: Client, stem: str) -> list[Problem]:
     for path, value in others:
         if value in RESERVED_PARTIES:
             problems.append(
-                (
+                Problem(
                     "schema/reserved-id",
                     path,
                     f"{value!r} names a party of the agreement",

@@ -40,3 +40,10 @@ def looks_like_secret(text: str) -> str | None:
         if pattern.search(text):
             return what
     return None
+
+
+def redact(text: str) -> str:
+    """The text with anything that looks like a secret replaced, for messages that quote values."""
+    for _, pattern in _PATTERNS:
+        text = pattern.sub("[redacted]", text)
+    return text

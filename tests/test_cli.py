@@ -18,7 +18,10 @@ from generator.schema import json_schema
 def test_new_writes_a_starter_that_passes_once_filled_in(tiny: TinyProject) -> None:
     run = tiny.tripod("new", "acme-plumbing")
     assert run.code == 0, run.err
-    assert run.out == "wrote clients/acme-plumbing.yaml: fill in the <placeholders>, then run tripod check\n"
+    assert (
+        run.out
+        == "wrote clients/acme-plumbing.yaml: fill in the <placeholders>, then run tripod check\n"
+    )
     path = tiny.root / "clients" / "acme-plumbing.yaml"
     text = path.read_text()
     assert text.startswith("# yaml-language-server: $schema=../schema/client.schema.json\n")
@@ -28,8 +31,14 @@ def test_new_writes_a_starter_that_passes_once_filled_in(tiny: TinyProject) -> N
     assert unfilled.code == 1
     placeholders = re.findall(r"<[^<>\n]*>", text.split("\nid:", 1)[1])
     assert len(placeholders) == 18
-    assert "error schema/placeholder: name is still the placeholder <everyday name of the client>" in unfilled.out
-    assert "error schema/placeholder: systems[0].data is still the placeholder <how much data, such as 500 GB>" in unfilled.out
+    assert (
+        "error schema/placeholder: name is still the placeholder <everyday name of the client>"
+        in unfilled.out
+    )
+    assert (
+        "error schema/placeholder: systems[0].data is still the placeholder <how much data, such as 500 GB>"
+        in unfilled.out
+    )
 
     filled = text
     for placeholder in placeholders:
@@ -107,7 +116,10 @@ def test_format_reference_is_current_and_complete() -> None:
 def test_example_project_passes_and_accepts_its_gaps() -> None:
     run = subprocess.run(
         [TRIPOD, "check", "--format", "json"],
-        cwd=REPO, capture_output=True, text=True, env={"TRIPOD_TODAY": "2026-11-25"},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"TRIPOD_TODAY": "2026-11-25"},
     )
     assert run.returncode == 0, run.stdout
     report = json.loads(run.stdout)
@@ -128,9 +140,16 @@ def test_not_a_project_is_a_usage_error(tmp_path) -> None:
     assert run.stderr.startswith("tripod: ")
     assert "has no provider.yaml" in run.stderr
     assert "Traceback" not in run.stderr
-    run = subprocess.run([TRIPOD, "--project", str(REPO), "check", "nobody"], capture_output=True, text=True)
-    assert (run.returncode, run.stderr) == (2, "tripod: no client 'nobody': clients/nobody.yaml does not exist\n")
-    run = subprocess.run([TRIPOD, "check", "--format", "xml"], cwd=REPO, capture_output=True, text=True)
+    run = subprocess.run(
+        [TRIPOD, "--project", str(REPO), "check", "nobody"], capture_output=True, text=True
+    )
+    assert (run.returncode, run.stderr) == (
+        2,
+        "tripod: no client 'nobody': clients/nobody.yaml does not exist\n",
+    )
+    run = subprocess.run(
+        [TRIPOD, "check", "--format", "xml"], cwd=REPO, capture_output=True, text=True
+    )
     assert run.returncode == 2 and "Invalid value for '--format'" in run.stderr
 
 
