@@ -178,3 +178,29 @@ def test_unexpected_errors_are_one_line_unless_verbose(tiny: TinyProject) -> Non
     assert run.code == 2
     assert run.err.startswith("tripod: agreements/acme/v1/terms.json cannot be read")
     assert len(run.err.splitlines()) == 1
+
+
+def test_a_bug_is_one_line_and_a_traceback_only_with_verbose(
+    tiny: TinyProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import generator.project
+    from generator.cli import main
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr(generator.project, "check_project", broken)
+    tiny.client()
+    for verbose in (False, True):
+        with pytest.raises(SystemExit) as exit_:
+            main(["--project", str(tiny.root), *(["--verbose"] if verbose else []), "check"])
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        if verbose:
+            assert "Traceback (most recent call last)" in err
+            assert err.rstrip().endswith("RuntimeError: something inside broke")
+        else:
+            assert err == (
+                "tripod: unexpected error: RuntimeError: something inside broke "
+                "(run with --verbose for details)\n"
+            )
