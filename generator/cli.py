@@ -168,6 +168,166 @@ def check_command(
         ctx.exit(1)
 
 
+# ------------------------------------------------------------------- build
+
+
+class _Progress:
+    """A progress bar on a terminal (rich), nothing when output is piped or in CI."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.task: Any = None
+
+    def start(self, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.bar = Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("building", total=total)
+
+    def step(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=name)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _run_build(ctx: click.Context, clients: tuple[str, ...], today: dt.date) -> int:
+    from .archive import ArchiveError
+    from .build import BuildError, build
+    from .project import ProjectError
+    from .site import SiteError
+
+    project = _project(ctx)
+    progress = _Progress()
+    try:
+        result, _ = build(project, clients, today, progress.step, progress.start)
+    except (ProjectError, ArchiveError) as e:
+        raise UsageProblem(str(e)) from None
+    except (BuildError, SiteError) as e:
+        progress.stop()
+        click.echo(f"tripod: {e}", err=True)
+        return 1
+    finally:
+        progress.stop()
+    built = [o for o in result.outcomes if o.built]
+    versions = sum(o.versions for o in built)
+    summary = (
+        f"built {_plural(len(built), 'client site')} ({_plural(versions, 'version')}) "
+        f"and the dashboard in {result.seconds:.1f} s"
+    )
+    for kept in result.kept:
+        click.echo(f"{kept.file}: not built, last good site kept: {kept.reason}", err=True)
+    if result.kept:
+        summary += f"; {len(result.kept)} kept their last good site (see tripod check)"
+    click.echo(summary, err=True)
+    return 1 if result.kept else 0
+
+
+@cli.command("build")
+@click.argument("clients", nargs=-1)
+@click.option(
+    "--today", metavar="YYYY-MM-DD", help="The build date (default: today, or TRIPOD_TODAY)."
+)
+@click.pass_context
+def build_command(ctx: click.Context, clients: tuple[str, ...], today: str | None) -> None:
+    """Build client sites (all, or the CLIENTS named) and the internal dashboard into site/.
+
+    A client whose file cannot be loaded keeps its last good site, and the build
+    exits 1. Each site is built in a staging folder and swapped in whole.
+    """
+    ctx.exit(_run_build(ctx, clients, _today(today)))
+
+
+@cli.command("serve")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--today", metavar="YYYY-MM-DD", help="The build date (default: today, or TRIPOD_TODAY)."
+)
+@click.pass_context
+def serve_command(ctx: click.Context, port: int, host: str, today: str | None) -> None:
+    """Preview the sites, rebuilding and reloading when a client file, provider.yaml,
+    mkdocs.yml, a template or an agreement changes."""
+    from .site import serve
+
+    project = _project(ctx)
+    date = _today(today)
+    _run_build(ctx, (), date)
+    click.echo(
+        f"serving site/ at http://{host}:{port}/ (dashboard: /internal/, clients: /clients/<id>/)",
+        err=True,
+    )
+
+    def rebuild() -> None:
+        _run_build(ctx, (), date)
+
+    watched = [
+        project.clients_dir,
+        project.provider_file,
+        project.root / "mkdocs.yml",
+        project.templates_dir,
+        project.agreements_dir,
+    ]
+    serve(project.root / "site", rebuild, watched, host, port)
+
+
+@cli.command("pack")
+@click.argument("client")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the zip (default: site/packs/CLIENT.zip).",
+)
+@click.option(
+    "--today", metavar="YYYY-MM-DD", help="The build date (default: today, or TRIPOD_TODAY)."
+)
+@click.pass_context
+def pack_command(ctx: click.Context, client: str, output: Path | None, today: str | None) -> None:
+    """Write CLIENT's break-glass pack: its current site as a zip that works from a USB
+    stick (file://, no server, no network), with its signed agreements."""
+    from .build import Builder
+    from .project import ProjectError, check_project
+    from .site import SiteError
+
+    project = _project(ctx)
+    date = _today(today)
+    try:
+        report = check_project(project, (client,), date)
+    except ProjectError as e:
+        raise UsageProblem(str(e)) from None
+    entry = report.clients[0]
+    if report.provider.model is None or entry.client is None:
+        for finding in report.findings:
+            if finding.is_schema:
+                click.echo(_text(finding))
+        click.echo(f"tripod: {entry.file} cannot be loaded: no pack written", err=True)
+        ctx.exit(1)
+    if any(f.code == "secret-like-value" for f in entry.findings):
+        click.echo(
+            f"tripod: {entry.file} holds a value that looks like a secret: no pack written",
+            err=True,
+        )
+        ctx.exit(1)
+    target = output or project.root / "site" / "packs" / f"{entry.client.id}.zip"
+    try:
+        path = Builder(project, date).pack(entry, report.provider.model, target.resolve())
+    except SiteError as e:
+        click.echo(f"tripod: {e}", err=True)
+        ctx.exit(1)
+    click.echo(f"wrote {path}: unzip it and open {entry.client.id}/index.html", err=True)
+
+
 # --------------------------------------------------------------------- new
 
 

@@ -65,6 +65,10 @@ class Row:
     def title(self) -> str:
         return ACTIVITIES[self.activity]
 
+    @property
+    def leg(self) -> str:
+        return LEG[self.activity]
+
     def letters(self, party: str) -> str:
         """The RACI letters this party has in the row, such as "RA"."""
         return "".join(

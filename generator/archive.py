@@ -1,0 +1,112 @@
+"""Issued agreement versions, as archived under `agreements/<id>/v<N>/`.
+
+An issued version is a folder holding the canonical terms (`terms.json`), the
+provider-signed PDF and, once the client has countersigned, the executed PDF.
+These are legal records: Tripod reads them and never rewrites them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import terms as terms_
+from .model import Client, Provider
+
+TERMS = "terms.json"
+SIGNED = "agreement-signed.pdf"  # signed by the provider
+EXECUTED = "agreement-executed.pdf"  # countersigned by the client
+_VERSION = re.compile(r"v([1-9][0-9]*)")
+
+
+class ArchiveError(Exception):
+    """An archived version cannot be read; the message names the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    number: int
+    folder: Path
+    terms: dict[str, Any]
+    canonical: bytes
+
+    @property
+    def fingerprint(self) -> str:
+        return terms_.fingerprint(self.canonical)
+
+    @property
+    def label(self) -> str:
+        return f"v{self.number}"
+
+    @property
+    def effective(self) -> dt.date:
+        return dt.date.fromisoformat(self.terms["client"]["agreement"]["effective"])
+
+    @property
+    def executed(self) -> bool:
+        return (self.folder / EXECUTED).is_file()
+
+    @property
+    def signed(self) -> bool:
+        return (self.folder / SIGNED).is_file()
+
+    @property
+    def signature_state(self) -> str:
+        if self.executed:
+            return "signed by both parties"
+        if self.signed:
+            return "signed by the provider, awaiting the client's signature"
+        return "issued, not signed"
+
+    def documents(self) -> list[tuple[str, Path]]:
+        """(label, path) of the PDFs to offer for download."""
+        found = [("Executed agreement (both signatures)", self.folder / EXECUTED)]
+        found.append(("Agreement signed by the provider", self.folder / SIGNED))
+        return [(label, path) for label, path in found if path.is_file()]
+
+
+def issued_versions(agreements: Path, client_id: str) -> list[Issued]:
+    """Every issued version of a client, oldest first."""
+    folder = agreements / client_id
+    if not folder.is_dir():
+        return []
+    found = []
+    for entry in folder.iterdir():
+        match = _VERSION.fullmatch(entry.name)
+        if match is None or not (entry / TERMS).is_file():
+            continue
+        try:
+            data = json.loads((entry / TERMS).read_bytes())
+        except (OSError, ValueError) as e:
+            raise ArchiveError(f"{entry / TERMS} cannot be read: {e}") from e
+        found.append(Issued(int(match[1]), entry, data, terms_.canonical(data)))
+    return sorted(found, key=lambda v: v.number)
+
+
+def _tuples(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value
+
+
+def client_of(issued: Issued) -> Client:
+    """The client as it stood in an issued version's terms (without records)."""
+    try:
+        return Client.model_validate(_tuples(issued.terms["client"]))
+    except (KeyError, ValidationError) as e:
+        raise ArchiveError(f"{issued.folder / TERMS} does not hold a client's terms") from e
+
+
+def provider_of(issued: Issued, provider: Provider) -> Provider:
+    """The provider with the identity it had in an issued version."""
+    identity = issued.terms.get("provider", {})
+    update = {k: identity[k] for k in ("name", "legal_name", "address") if k in identity}
+    return provider.model_copy(update=update)

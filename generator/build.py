@@ -1,0 +1,325 @@
+"""`tripod build`: every client's versioned site, and the provider's dashboard.
+
+Each client is built on its own, from its own files, into a staging folder
+beside its live folder; only a complete build is swapped in. A client whose
+file cannot be loaded keeps its last good site. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment
+
+from . import archive, render, terms
+from .findings import Finding
+from .model import Client, Provider
+from .pages import PAGES, IssuedVersion, SiteData, VersionInfo, banner, write_pages
+from .project import ClientReport, Project, Report, check_project
+from .site import build_site, escape_html
+
+
+class BuildError(Exception):
+    """The build cannot run at all (exit 1 or 2, as the CLI decides)."""
+
+
+@dataclass(slots=True)
+class Outcome:
+    client: str
+    file: str
+    built: bool
+    versions: int = 0
+    reason: str | None = None  # why the last good site was kept
+
+
+@dataclass(slots=True)
+class BuildResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    dashboard: bool = False
+    seconds: float = 0.0
+
+    @property
+    def kept(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.built]
+
+
+def nav() -> list[dict[str, str]]:
+    return [{title: name} for title, name in PAGES]
+
+
+@dataclass(slots=True)
+class Builder:
+    """Builds into `<project>/site/`, staging under `site/.staging/`."""
+
+    project: Project
+    today: dt.date
+    env: Environment = field(init=False)
+    site_url: str | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.env = render.environment(self.project.templates_dir)
+        self.site_url = _base_url(self.project.root / "mkdocs.yml")
+
+    @property
+    def root(self) -> Path:
+        return self.project.root / "site"
+
+    @property
+    def staging(self) -> Path:
+        return self.root / ".staging"
+
+    def stage(self, name: str) -> Path:
+        folder = self.staging / f"{name}-{uuid.uuid4().hex[:8]}"
+        folder.mkdir(parents=True)
+        return folder
+
+    def url(self, *parts: str) -> str | None:
+        return self.site_url + "/".join(parts) + "/" if self.site_url else None
+
+    # ------------------------------------------------------------ one site
+
+    def build_version(
+        self,
+        data: SiteData,
+        out: Path,
+        docs: Path,
+        url: str | None,
+        offline: bool = False,
+    ) -> None:
+        assets = self.project.templates_dir / "site" / "assets"
+        if not assets.is_dir():
+            assets = render.PACKAGE_TEMPLATES / "site" / "assets"
+        write_pages(self.env, data, docs, assets)
+        build_site(
+            base_config=self.project.root / "mkdocs.yml",
+            docs_dir=docs,
+            site_dir=out,
+            site_name=data.client.name,
+            nav=nav(),
+            site_url=url,
+            extra={"tripod_banner": escape_html(banner(data.version, data.client))},
+            offline=offline,
+        )
+
+    def versions(
+        self, client: Client, provider: Provider, findings: list[Finding]
+    ) -> list[tuple[SiteData, list[tuple[str, Path]]]]:
+        """Each version of the client's site: current first, then issued ones, newest first."""
+        issued = archive.issued_versions(self.project.agreements_dir, client.id)
+        listed = tuple(
+            IssuedVersion(
+                v.number,
+                v.effective,
+                v.fingerprint,
+                v.signature_state,
+                tuple((label, path.name) for label, path in v.documents()),
+            )
+            for v in issued
+        )
+        template = self.project.template_fingerprint()
+        current_terms = terms.canonical(terms.terms(client, provider, template))
+        differ = bool(issued) and issued[-1].canonical != current_terms
+        result: list[tuple[SiteData, list[tuple[str, Path]]]] = [
+            (
+                SiteData(
+                    client,
+                    provider,
+                    VersionInfo("current", True, listed, differ),
+                    self.today,
+                    findings,
+                ),
+                [],
+            )
+        ]
+        for v in reversed(issued):
+            frozen = VersionInfo(v.label, False, tuple(i for i in listed if i.number <= v.number))
+            data = SiteData(
+                archive.client_of(v), archive.provider_of(v, provider), frozen, self.today
+            )
+            result.append((data, v.documents()))
+        return result
+
+    def build_client(self, report: ClientReport, provider: Provider) -> Outcome:
+        client = report.client
+        assert client is not None
+        stage = self.stage(client.id)
+        try:
+            versions = self.versions(client, provider, report.findings)
+            entries = []
+            for data, documents in versions:
+                label = data.version.label
+                out = stage / label
+                self.build_version(
+                    data, out, stage / ".docs" / label, self.url("clients", client.id, label)
+                )
+                for _, path in documents:
+                    shutil.copy2(path, out / path.name)
+                entries.append(_version_entry(data, client))
+            shutil.copytree(stage / "current", stage / "latest", copy_function=shutil.copy2)
+            shutil.rmtree(stage / ".docs")
+            (stage / "versions.json").write_text(json.dumps(entries, indent=2) + "\n", "utf-8")
+            (stage / "index.html").write_text(_REDIRECT, "utf-8")
+            _swap(stage, self.root / "clients" / client.id)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+        return Outcome(client.id, report.file, True, len(versions))
+
+    # ------------------------------------------------------------ dashboard
+
+    def build_dashboard(self, report: Report) -> None:
+        from .dashboard import dashboard_pages
+
+        stage = self.stage("internal")
+        try:
+            docs = stage / ".docs"
+            pages = dashboard_pages(self.env, report, self.project, self.today)
+            docs.mkdir()
+            for name, text in pages.items():
+                (docs / name).write_text(text, "utf-8")
+            assets = self.project.templates_dir / "site" / "assets"
+            if assets.is_dir():
+                shutil.copytree(assets, docs / "assets")
+            provider = report.provider.model
+            build_site(
+                base_config=self.project.root / "mkdocs.yml",
+                docs_dir=docs,
+                site_dir=stage / "site",
+                site_name=f"{provider.name if provider else 'Provider'}: client dashboard",
+                nav=[{"Clients": "index.md"}, {"Findings": "findings.md"}],
+                site_url=self.url("internal"),
+                extra={"tripod_banner": "Internal: for the provider's staff, never for clients."},
+            )
+            _swap(stage / "site", self.root / "internal")
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+    # ------------------------------------------------------------ pack
+
+    def pack(self, report: ClientReport, provider: Provider, target: Path) -> Path:
+        """The break-glass zip: the current site for file://, with the signed agreements."""
+        client = report.client
+        assert client is not None
+        stage = self.stage(f"pack-{client.id}")
+        try:
+            data, _ = self.versions(client, provider, report.findings)[0]
+            out = stage / client.id
+            self.build_version(data, out, stage / ".docs", None, offline=True)
+            for issued in archive.issued_versions(self.project.agreements_dir, client.id):
+                for _, path in issued.documents():
+                    agreements = out / "agreements"
+                    agreements.mkdir(exist_ok=True)
+                    shutil.copy2(path, agreements / f"{issued.label}-{path.name}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".partial")
+            _zip(out, partial, client.id, self.today)
+            os.replace(partial, target)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+        return target
+
+
+_REDIRECT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Redirecting</title>
+<meta http-equiv="refresh" content="0; url=latest/"></head>
+<body><a href="latest/">Go to the current documentation</a></body></html>
+"""
+
+
+def _version_entry(data: SiteData, client: Client) -> dict[str, object]:
+    version = data.version
+    if version.current:
+        in_force = version.in_force
+        draft = in_force is None or version.terms_differ
+        title = f"current (draft of v{client.agreement.version})" if draft else "current"
+        return {"version": "current", "title": title, "aliases": ["latest"]}
+    newest = version.issued[-1].number if version.issued else 0
+    title = version.label + (" (in force)" if version.label == f"v{newest}" else "")
+    return {"version": version.label, "title": title, "aliases": []}
+
+
+def _swap(new: Path, live: Path) -> None:
+    """Puts a complete folder in place of the live one, keeping the live one until then."""
+    live.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if live.exists():
+        old = live.with_name(f".{live.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(live, old)
+    os.replace(new, live)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _zip(folder: Path, target: Path, prefix: str, today: dt.date) -> None:
+    stamp = (today.year, today.month, today.day, 0, 0, 0)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive_:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(folder).as_posix()}", stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive_.writestr(info, path.read_bytes())
+
+
+def _base_url(config: Path) -> str | None:
+    """The `site_url` of the project's mkdocs.yml, ending in a slash, or None."""
+    try:
+        for line in config.read_text("utf-8").splitlines():
+            if line.startswith("site_url:"):
+                value = line.split(":", 1)[1].split("#", 1)[0].strip().strip("'\"")
+                return value.rstrip("/") + "/" if value else None
+    except OSError:
+        return None
+    return None
+
+
+def build(
+    project: Project,
+    names: tuple[str, ...],
+    today: dt.date,
+    on_step: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> tuple[BuildResult, Report]:
+    """Builds the named clients' sites (all when none are named) and the dashboard."""
+    started = time.monotonic()
+    report = check_project(project, (), today)
+    provider = report.provider.model
+    if provider is None:
+        raise BuildError("provider.yaml cannot be loaded; fix it first (tripod check)")
+    wanted = {project.display(p) for p in project.client_files(names)}
+    chosen = [c for c in report.clients if c.file in wanted]
+    if on_start:
+        on_start(len(chosen) + 1)
+    builder = Builder(project, today)
+    result = BuildResult()
+    for entry in chosen:
+        client = entry.client
+        secret = any(f.code == "secret-like-value" for f in entry.findings)
+        if client is None or secret:
+            why = (
+                "a value looks like a secret and would be published"
+                if secret
+                else "the file cannot be loaded"
+            )
+            result.outcomes.append(
+                Outcome(client.id if client else entry.file, entry.file, False, reason=why)
+            )
+        else:
+            result.outcomes.append(builder.build_client(entry, provider))
+        if on_step:
+            on_step(entry.file)
+    builder.build_dashboard(report)
+    result.dashboard = True
+    if on_step:
+        on_step("dashboard")
+    shutil.rmtree(builder.staging, ignore_errors=True)
+    result.seconds = time.monotonic() - started
+    return result, report

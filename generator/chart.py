@@ -1,0 +1,153 @@
+"""The recovery-time chart: one stacked bar per system, its RTO drawn across it.
+
+Plain inline SVG, no script and no external resource, readable in a second:
+where the bar ends past the red RTO line the objective is not met. Every text
+in it goes through `render.text`, so a system name is only ever text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from markupsafe import Markup
+
+from .recovery import Estimate
+from .render import text
+from .units import format_hours
+
+PARTS = ("hardware", "download", "restore", "network", "validation")
+PART_LABELS = {
+    "hardware": "Hardware",
+    "download": "Download",
+    "restore": "Restore",
+    "network": "Network",
+    "validation": "Validation",
+}
+_STEPS = (1, 2, 4, 6, 12, 24, 48, 72, 168, 336, 720, 1440, 2160, 4320, 8760)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    name: str
+    estimate: Estimate
+    rto: Fraction | None
+    mtd: Fraction | None = None
+    measured: Fraction | None = None
+
+
+def _step(top: Fraction) -> int:
+    for step in _STEPS:
+        if top / step <= 8:
+            return step
+    return _STEPS[-1]
+
+
+def svg(rows: list[Row]) -> Markup:
+    """The chart for these rows, as markup to place in a page."""
+    label_w, bar_w, row_h, top_pad = 210, 430, 34, 30
+    width = label_w + bar_w + 90  # room for the total after the longest bar
+    recoverable = [r for r in rows if r.estimate.recoverable]
+    longest = max([Fraction(1)] + [r.estimate.total for r in recoverable])
+    # Objectives far beyond every estimate would squash the bars: past twice the
+    # longest estimate they are drawn at the edge, labelled, instead of to scale.
+    top = max(
+        [longest]
+        + [v for r in rows for v in (r.rto, r.mtd, r.measured) if v is not None and v <= 2 * longest]
+    )
+    step = _step(top)
+    top = Fraction(-(-top // step) * step)  # round up to a whole step
+
+    def x(hours: Fraction) -> float:
+        return round(label_w + float(min(hours, top) / top) * bar_w, 2)
+
+    def beyond(hours: Fraction, what: str, y: float) -> str:
+        if hours <= top:
+            return ""
+        return (
+            f'<text class="beyond" x="{width - 4}" y="{y}" text-anchor="end">'
+            f"{what} {text(format_hours(hours))} →</text>"
+        )
+
+    height = top_pad + row_h * len(rows) + 56
+    out = [
+        f'<svg class="tripod-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        'xmlns="http://www.w3.org/2000/svg" aria-labelledby="tripod-chart-title">',
+        '<title id="tripod-chart-title">Estimated recovery time after loss of the site, '
+        "by system, against its RTO</title>",
+    ]
+    ticks = range(0, int(top) + 1, step)
+    for tick in ticks:
+        out.append(
+            f'<line class="grid" x1="{x(Fraction(tick))}" y1="{top_pad - 6}" '
+            f'x2="{x(Fraction(tick))}" y2="{top_pad + row_h * len(rows)}"/>'
+            f'<text class="tick" x="{x(Fraction(tick))}" y="{top_pad - 10}" text-anchor="middle">'
+            f"{text(format_hours(Fraction(tick)))}</text>"
+        )
+    for i, row in enumerate(rows):
+        y = top_pad + i * row_h
+        est = row.estimate
+        out.append(
+            f'<text class="label" x="{label_w - 8}" y="{y + row_h / 2 + 4}" text-anchor="end">'
+            f"{text(row.name)}</text>"
+        )
+        if not est.recoverable:
+            out.append(
+                f'<text class="unrecoverable" x="{label_w + 4}" y="{y + row_h / 2 + 4}">'
+                f"Cannot be recovered: {text(est.reason)}</text>"
+            )
+        else:
+            start = Fraction(0)
+            for part in PARTS:
+                value = est.parts()[part]
+                if value:
+                    out.append(
+                        f'<rect class="part {part}" x="{x(start)}" y="{y + 7}" '
+                        f'width="{round(x(start + value) - x(start), 2)}" height="{row_h - 14}">'
+                        f"<title>{PART_LABELS[part]}: {text(format_hours(value))}</title></rect>"
+                    )
+                    start += value
+            met = row.rto is None or est.total <= row.rto
+            out.append(
+                f'<text class="total {"met" if met else "missed"}" x="{x(est.total) + 4}" '
+                f'y="{y + row_h / 2 + 4}">{text(format_hours(est.total))}</text>'
+            )
+        if row.mtd is not None and row.mtd <= top:
+            out.append(
+                f'<line class="mtd" x1="{x(row.mtd)}" y1="{y + 2}" x2="{x(row.mtd)}" '
+                f'y2="{y + row_h - 2}"><title>MTD {text(format_hours(row.mtd))}</title></line>'
+            )
+        if row.rto is not None and row.rto > top:
+            out.append(beyond(row.rto, "RTO", y + row_h - 1))
+        elif row.rto is not None:
+            out.append(
+                f'<line class="rto" x1="{x(row.rto)}" y1="{y + 2}" x2="{x(row.rto)}" '
+                f'y2="{y + row_h - 2}"><title>RTO {text(format_hours(row.rto))}</title></line>'
+            )
+        if row.measured is not None:
+            out.append(
+                f'<circle class="measured" cx="{x(row.measured)}" cy="{y + row_h / 2}" r="4">'
+                f"<title>Measured in the last DR test: {text(format_hours(row.measured))}</title>"
+                "</circle>"
+            )
+    legend_y = top_pad + row_h * len(rows) + 22
+    legend_x = 10
+    for part in PARTS:
+        out.append(
+            f'<rect class="part {part}" x="{legend_x}" y="{legend_y - 9}" width="12" height="12"/>'
+            f'<text class="legend" x="{legend_x + 16}" y="{legend_y + 1}">{PART_LABELS[part]}</text>'
+        )
+        legend_x += 100
+    out.append(
+        f'<line class="rto" x1="{legend_x + 4}" y1="{legend_y - 10}" x2="{legend_x + 4}" '
+        f'y2="{legend_y + 4}"/><text class="legend" x="{legend_x + 10}" y="{legend_y + 1}">RTO</text>'
+        f'<line class="mtd" x1="{legend_x + 54}" y1="{legend_y - 10}" x2="{legend_x + 54}" '
+        f'y2="{legend_y + 4}"/><text class="legend" x="{legend_x + 60}" y="{legend_y + 1}">MTD</text>'
+    )
+    legend_y += 20
+    out.append(
+        f'<circle class="measured" cx="16" cy="{legend_y - 3}" r="4"/>'
+        f'<text class="legend" x="26" y="{legend_y + 1}">Measured in the last DR test</text>'
+    )
+    out.append("</svg>")
+    return Markup('<div class="tripod-chart-box">' + "".join(out) + "</div>")

@@ -1,0 +1,85 @@
+"""The provider's internal dashboard: every client at a glance, never published to one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from jinja2 import Environment
+
+from . import archive, legs, terms
+from .findings import Finding
+from .project import Project, Report
+
+OVERDUE = ("restore-test-overdue", "dr-test-overdue", "bc-review-overdue")
+NEARING_END = dt.timedelta(days=60)
+
+
+@dataclass(slots=True)
+class Row:
+    """One client's line on the dashboard."""
+
+    id: str
+    name: str
+    file: str
+    loadable: bool
+    findings: list[Finding]
+    legs: dict[str, str] = field(default_factory=dict)  # leg -> colour
+    draft: int | None = None
+    in_force: str = "none issued"
+    terms_differ: bool = False
+    term_end: dt.date | None = None
+    term_note: str = ""
+
+    def count(self, severity: str) -> int:
+        return sum(f.severity == severity for f in self.findings)
+
+    @property
+    def overdue(self) -> list[Finding]:
+        return [f for f in self.findings if f.code in OVERDUE]
+
+
+def rows(report: Report, project: Project, today: dt.date) -> list[Row]:
+    provider = report.provider.model
+    template = project.template_fingerprint()
+    result = []
+    for entry in report.clients:
+        client = entry.client
+        stem = entry.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if client is None or provider is None:
+            result.append(Row(stem, stem, entry.file, False, entry.findings))
+            continue
+        row = Row(client.id, client.name, entry.file, True, entry.findings)
+        row.legs = {leg: s.colour for leg, s in legs.status(entry.findings).items()}
+        row.draft = client.agreement.version
+        issued = archive.issued_versions(project.agreements_dir, client.id)
+        if issued:
+            newest = issued[-1]
+            row.in_force = f"v{newest.number}, {newest.signature_state}"
+            current = terms.canonical(terms.terms(client, provider, template))
+            row.terms_differ = current != newest.canonical
+            agreement = archive.client_of(newest).agreement
+            row.term_end = agreement.term.after(agreement.effective)
+            if row.term_end < today:
+                row.term_note = "ended"
+            elif row.term_end - today <= NEARING_END:
+                row.term_note = f"ends in {(row.term_end - today).days} days"
+        result.append(row)
+    return result
+
+
+def dashboard_pages(
+    env: Environment, report: Report, project: Project, today: dt.date
+) -> dict[str, str]:
+    provider = report.provider.model
+    values = {
+        "rows": rows(report, project, today),
+        "today": today,
+        "provider": provider,
+        "provider_findings": report.provider.findings,
+        "colour": {"green": "🟢", "amber": "🟠", "red": "🔴"},
+    }
+    return {
+        "index.md": env.get_template("internal/index.md").render(values),
+        "findings.md": env.get_template("internal/findings.md").render(values),
+    }

@@ -1,0 +1,89 @@
+"""The three legs at a glance: green, amber or red, with the reason.
+
+A leg is red when a finding that belongs to it is an error, amber when one is a
+warning or an accepted gap, green otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .findings import Finding
+
+Leg = Literal["backup", "disaster recovery", "business continuity"]
+Colour = Literal["green", "amber", "red"]
+LEGS: tuple[Leg, ...] = ("backup", "disaster recovery", "business continuity")
+
+# Which leg each rule's findings stand on. Rules not listed (terms-changed,
+# stale-acknowledgement) concern the agreement, not a leg.
+LEG_OF: dict[str, Leg] = {
+    "unprotected-system": "backup",
+    "no-offsite-copy": "backup",
+    "three-two-one": "backup",
+    "mutable-offsite": "backup",
+    "no-restore-test": "backup",
+    "restore-test-overdue": "backup",
+    "backup-without-dr": "disaster recovery",
+    "rpo-unachievable": "disaster recovery",
+    "rto-unachievable": "disaster recovery",
+    "rto-above-mtd": "disaster recovery",
+    "no-accountable": "disaster recovery",
+    "no-dr-test": "disaster recovery",
+    "dr-test-overdue": "disaster recovery",
+    "measured-over-rto": "disaster recovery",
+    "dr-without-bc": "business continuity",
+    "bc-no-owner": "business continuity",
+    "bc-no-access": "business continuity",
+    "bc-review-overdue": "business continuity",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LegStatus:
+    leg: Leg
+    colour: Colour
+    findings: tuple[Finding, ...]
+
+    @property
+    def reason(self) -> str:
+        errors = [f for f in self.findings if f.severity == "error"]
+        warnings = [f for f in self.findings if f.severity == "warning"]
+        accepted = [f for f in self.findings if f.severity == "accepted"]
+        if errors:
+            return _first(errors) + _more(len(errors) - 1, "problem")
+        if warnings:
+            return _first(warnings) + _more(len(warnings) - 1 + len(accepted), "note")
+        if accepted:
+            return "In place, with a known limitation accepted by the client" + _more(
+                len(accepted) - 1, "limitation"
+            )
+        return _GREEN[self.leg]
+
+
+_GREEN: dict[Leg, str] = {
+    "backup": "Every system is backed up with an offsite copy, or deliberately excluded",
+    "disaster recovery": "Every backed-up system has objectives the setup can meet",
+    "business continuity": "Business continuity has an owner, a workplace and a way in",
+}
+
+
+def _first(findings: list[Finding]) -> str:
+    message = findings[0].message
+    return message[:1].upper() + message[1:]
+
+
+def _more(count: int, what: str) -> str:
+    return f" (and {count} more {what}{'' if count == 1 else 's'})" if count > 0 else ""
+
+
+def status(findings: list[Finding]) -> dict[Leg, LegStatus]:
+    """Each leg's colour from a loadable client's findings."""
+    result = {}
+    for leg in LEGS:
+        mine = tuple(f for f in findings if LEG_OF.get(f.code) == leg)
+        colour: Colour = (
+            "red" if any(f.severity == "error" for f in mine) else "amber" if mine else "green"
+        )
+        result[leg] = LegStatus(leg, colour, mine)
+    return result

@@ -1,0 +1,168 @@
+"""A client's site as Markdown pages: what each page says, before MkDocs renders it.
+
+`write_pages` renders the templates in `templates/site/` for one version of a
+client into a docs folder of its own, so that a site never contains anything
+of another client. MkDocs is not imported here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+
+from . import chart, legs, raci, units
+from .findings import Finding
+from .model import Client, Provider
+from .recovery import covered, estimate, recovery_order
+
+# (title, file, template): the site's navigation, in order. Titles are fixed
+# words, never text from a client file.
+PAGES: tuple[tuple[str, str], ...] = (
+    ("Overview", "index.md"),
+    ("Backups", "backups.md"),
+    ("Disaster recovery", "disaster-recovery.md"),
+    ("Business continuity", "business-continuity.md"),
+    ("Responsibilities", "responsibilities.md"),
+    ("Contacts", "contacts.md"),
+    ("Recovery runbook", "runbook.md"),
+    ("Known limitations", "limitations.md"),
+    ("Agreement", "agreement.md"),
+)
+ASSETS = Path("site") / "assets"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedVersion:
+    """An issued agreement version as the site lists it."""
+
+    number: int
+    effective: dt.date
+    fingerprint: str
+    signature_state: str  # in plain words
+    documents: tuple[tuple[str, str], ...] = ()  # (label, file name in the version folder)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """Which version this site is, and what else exists."""
+
+    label: str  # "current", "v1", ...
+    current: bool
+    issued: tuple[IssuedVersion, ...] = ()
+    # For the current version: whether its terms differ from the newest issued version.
+    terms_differ: bool = False
+    changelog: tuple[str, ...] = ()
+
+    @property
+    def in_force(self) -> IssuedVersion | None:
+        return self.issued[-1] if self.issued else None
+
+
+@dataclass(slots=True)
+class SiteData:
+    client: Client
+    provider: Provider
+    version: VersionInfo
+    today: dt.date
+    findings: list[Finding] = field(default_factory=list)
+
+
+def banner(version: VersionInfo, client: Client) -> str:
+    """The line across the top of every page: which version this is and what is in force."""
+    in_force = version.in_force
+    if not version.current:
+        newest = f" Version {in_force.number} is the newest." if in_force else ""
+        return (
+            f"This is agreement version {version.label[1:]} as issued, kept for the record.{newest}"
+        )
+    if in_force is None:
+        return (
+            f"No agreement has been issued yet: this documentation describes the draft of "
+            f"version {client.agreement.version}."
+        )
+    text = f"Agreement version {in_force.number} is in force ({in_force.signature_state})."
+    if version.terms_differ:
+        text += (
+            f" The terms below differ from it: they are the draft of version "
+            f"{client.agreement.version}, not yet issued."
+        )
+    return text
+
+
+def _next_due(last: dt.date | None, every: units.Duration) -> dt.date | None:
+    return every.after(last) if last else None
+
+
+def context(data: SiteData) -> dict[str, Any]:
+    client = data.client
+    dr = client.disaster_recovery
+    estimates = estimate(client)
+    objectives = {o.system: o for o in (dr.objectives if dr else ())}
+    measured = dr.test.measured if dr and dr.test else {}
+    rows = []
+    for system_id, est in estimates.items():
+        objective = objectives.get(system_id)
+        rows.append(
+            chart.Row(
+                client.system(system_id).name,
+                est,
+                objective.rto.hours if objective else None,
+                objective.mtd.hours if objective and objective.mtd else None,
+                measured[system_id].hours if system_id in measured else None,
+            )
+        )
+    status = legs.status(data.findings)
+    open_findings = [f for f in data.findings if f.severity in ("error", "warning")]
+    accepted = [f for f in data.findings if f.severity == "accepted"]
+    excluded = {e.system: e.reason for e in client.exclusions if not isinstance(e, str)}
+    backed_up = covered(client)
+    end = client.agreement.term.after(client.agreement.effective)
+    return {
+        "client": client,
+        "provider": data.provider,
+        "version": data.version,
+        "today": data.today,
+        "legs": status,
+        "open_findings": open_findings,
+        "accepted": accepted,
+        "acknowledged": {(a.check, a.system): a for a in client.acknowledged},
+        "estimates": estimates,
+        "objectives": objectives,
+        "measured": measured,
+        "chart": chart.svg(rows) if rows else None,
+        "order": [client.system(s) for s in recovery_order(client)],
+        "matrix": raci.matrix(client),
+        "parties": raci.parties(client),
+        "party_name": _party_names(client, data.provider),
+        "excluded": excluded,
+        "backed_up": backed_up,
+        "general_exclusions": [e for e in client.exclusions if isinstance(e, str)],
+        "next_due": _next_due,
+        "agreement_end": end,
+        "signatory": client.agreement.signatories.provider or data.provider.signatory,
+        "contact": {c.id: c for c in client.contacts},
+        "party": {c.id: c for c in client.contacts} | {t.id: t for t in client.third_parties},
+        "leg_icon": {"green": "success", "amber": "warning", "red": "danger"},
+    }
+
+
+def _party_names(client: Client, provider: Provider) -> dict[str, str]:
+    names = {"provider": provider.name, "client": client.name}
+    names.update({t.id: t.name for t in client.third_parties})
+    return names
+
+
+def write_pages(env: Environment, data: SiteData, docs: Path, assets: Path) -> None:
+    """Renders every page of one version of a client's site into `docs`."""
+    docs.mkdir(parents=True, exist_ok=True)
+    values = context(data)
+    for _, name in PAGES:
+        page = env.get_template(f"site/{name}").render(values)
+        (docs / name).write_text(page, "utf-8")
+    if assets.is_dir():
+        shutil.copytree(assets, docs / "assets", dirs_exist_ok=True)

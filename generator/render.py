@@ -1,0 +1,68 @@
+"""One Jinja environment for every page and document Tripod writes.
+
+Text from a client file is text wherever it lands. Jinja's autoescape makes
+it safe for HTML but not for Markdown, where `*`, `[`, `|`, `!!!`, `{:`, or
+`--8<--` mean something. So every value a template prints is passed through
+`text`, which turns each character that is not a letter, a digit or a space
+into a numeric character reference: HTML shows it as the character, and
+Markdown, which does not look inside references, never sees syntax. Markup
+that Tripod itself builds (tables of its own, the chart) is `Markup` and
+passes untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from . import units
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def text(value: Any) -> Markup:
+    """A value as inert text for HTML and Markdown alike."""
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return Markup("—")
+    if isinstance(value, units.Duration):
+        value = units.format_duration(value)
+    elif isinstance(value, dt.date):
+        value = value.isoformat()
+    out = []
+    for char in " ".join(str(value).split()):  # one line: a newline would end a table row
+        out.append(char if char.isalnum() or char == " " else f"&#{ord(char)};")
+    return Markup("".join(out))
+
+
+def hours(value: Fraction | units.Duration | None) -> Markup:
+    if value is None:
+        return Markup("—")
+    if isinstance(value, units.Duration):
+        value = value.hours
+    return text(units.format_hours(value))
+
+
+def environment(templates: Path) -> Environment:
+    """The environment for a project: its own `templates/` first, Tripod's defaults after."""
+    loaders = [FileSystemLoader(str(templates))]
+    if templates.resolve() != PACKAGE_TEMPLATES and PACKAGE_TEMPLATES.is_dir():
+        loaders.append(FileSystemLoader(str(PACKAGE_TEMPLATES)))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=text,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["hours"] = hours
+    env.filters["duration"] = lambda d: text(units.format_duration(d)) if d else text(None)
+    return env

@@ -1,0 +1,96 @@
+"""MkDocs, behind one function: a generated docs folder in, a static site out.
+
+Everything Tripod asks of MkDocs and Material goes through `build_site` (and
+`serve` for previews), so the sites can move to another builder (Zensical, a
+maintained MkDocs 1.x fork) by changing this module alone. The configuration
+is the project's `mkdocs.yml` with each site's own docs_dir, site_dir,
+site_url, name and navigation.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+SHIM = "assets/javascripts/iframe-worker-shim.js"
+
+
+class SiteError(Exception):
+    """MkDocs could not build a site; the message says why in one line."""
+
+
+def _quiet() -> None:
+    # MkDocs reports progress at INFO; Tripod reports its own.
+    for name in ("mkdocs", "material"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def build_site(
+    *,
+    base_config: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    site_name: str,
+    nav: list[dict[str, str]],
+    site_url: str | None = None,
+    extra: dict[str, Any] | None = None,
+    offline: bool = False,
+) -> None:
+    """Builds one site from `docs_dir` into `site_dir` (which it empties first).
+
+    `site_name` is plain text: it is escaped here, once, because Material's
+    templates print it without escaping. With `offline`, the site works from
+    file:// (no directory URLs, search index inlined, the worker shim bundled).
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    _quiet()
+    overrides: dict[str, Any] = {
+        "docs_dir": str(docs_dir),
+        "site_dir": str(site_dir),
+        "nav": nav,
+    }
+    if site_url is not None:
+        overrides["site_url"] = site_url
+    if offline:
+        overrides["plugins"] = ["search", "offline"]
+    try:
+        config = load_config(config_file=str(base_config), **overrides)
+        # Markup: escaped once here, and not again by templates that apply `| e`.
+        config["site_name"] = Markup(html.escape(site_name))
+        config["extra"].update(extra or {})
+        if offline:
+            config["extra"]["polyfills"] = [SHIM]  # the offline plugin then adds no CDN copy
+            config["extra"].pop("version", None)  # no version selector from a USB stick
+        build(config)
+    except (MkDocsException, OSError, KeyError, ValueError) as e:
+        raise SiteError(f"building {site_dir.name}: {' '.join(str(e).split())}") from e
+
+
+def serve(root: Path, rebuild: Callable[[], None], watch: list[Path], host: str, port: int) -> None:
+    """Serves `root` with live reload, calling `rebuild` when a watched path changes."""
+    from mkdocs.livereload import LiveReloadServer
+
+    _quiet()
+    server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(root))
+    for path in watch:
+        if path.exists():
+            server.watch(str(path))
+    try:
+        server.serve()  # type: ignore[no-untyped-call]
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+
+
+def escape_html(value: str) -> str:
+    """For text placed into Material's templates through `extra`."""
+    return html.escape(value)
