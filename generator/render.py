@@ -13,6 +13,7 @@ passes untouched.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ def text(value: Any) -> Markup:
     elif isinstance(value, dt.date):
         value = value.isoformat()
     out = []
-    for char in " ".join(str(value).split()):  # one line: a newline would end a table row
+    for char in re.sub(r"\s+", " ", str(value)):  # one line: a newline would end a table row
         out.append(char if char.isalnum() or char == " " else f"&#{ord(char)};")
     return Markup("".join(out))
 

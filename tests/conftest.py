@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -93,6 +94,14 @@ acknowledged:
 """
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite the golden files under tests/golden/ from the current output.",
+    )
+
+
 @dataclass
 class Run:
     code: int
@@ -150,6 +159,14 @@ def tiny(tmp_path: Path) -> TinyProject:
     project.write("provider.yaml", PROVIDER)
     (tmp_path / "clients").mkdir()
     return project
+
+
+@pytest.fixture
+def tiny_site(tiny: TinyProject) -> TinyProject:
+    """A tiny project that can build sites: the repository's mkdocs.yml and templates."""
+    shutil.copy(REPO / "mkdocs.yml", tiny.root / "mkdocs.yml")
+    shutil.copytree(REPO / "templates", tiny.root / "templates")
+    return tiny
 
 
 def with_change(old: str, new: str, text: str = CLIENT, count: int = 1) -> str:

@@ -1,0 +1,279 @@
+"""Client sites and the dashboard, built by the real `tripod build` and read as a person would."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import CLIENT, REPO, TODAY, TinyProject, with_change
+from generator import legs
+from generator.check import RULES
+from generator.load import load_client, load_provider
+from generator.pages import PAGES, SiteData, VersionInfo, write_pages
+from generator.render import environment
+
+EXAMPLES = ("harbour-dental", "lawson-reid", "ridgeline-fabrication")
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in ("script", "style"):
+            self.skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def page_text(path: Path) -> str:
+    """What a person reads on the page: its text, whitespace collapsed."""
+    parser = _Text()
+    parser.feed(path.read_text("utf-8"))
+    return " ".join(" ".join(parser.parts).split())
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> TinyProject:
+    """The example project, copied and built once."""
+    root = tmp_path_factory.mktemp("examples")
+    for name in ("provider.yaml", "mkdocs.yml"):
+        shutil.copy(REPO / name, root / name)
+    for name in ("clients", "templates"):
+        shutil.copytree(REPO / name, root / name)
+    if (REPO / "agreements").is_dir():
+        shutil.copytree(REPO / "agreements", root / "agreements")
+    project = TinyProject(root)
+    run = project.tripod("build")
+    assert run.code == 0, run.err
+    assert re.fullmatch(
+        r"built 3 client sites \(\d+ versions?\) and the dashboard in [0-9.]+ s\n", run.err
+    ), run.err
+    return project
+
+
+def site(project: TinyProject, client: str, page: str = "", version: str = "current") -> Path:
+    return project.root / "site" / "clients" / client / version / page / "index.html"
+
+
+def test_every_page_exists_in_every_example(examples: TinyProject) -> None:
+    for client in EXAMPLES:
+        folder = examples.root / "site" / "clients" / client
+        assert json.loads((folder / "versions.json").read_text())[0]["version"] == "current"
+        assert 'url=latest/' in (folder / "index.html").read_text()
+        for _, name in PAGES:
+            page = name.removesuffix(".md").replace("index", "")
+            assert site(examples, client, page).is_file(), (client, page)
+            assert site(examples, client, page, "latest").read_bytes() == site(
+                examples, client, page
+            ).read_bytes()
+
+
+def test_overview_shows_the_three_legs_with_reasons(examples: TinyProject) -> None:
+    text = page_text(site(examples, "harbour-dental"))
+    assert "Backup: in place Every system is backed up with an offsite copy, or deliberately excluded" in text
+    assert "Disaster recovery: needs attention In place, with a known limitation accepted by the client" in text
+    assert "Business continuity: in place" in text
+    assert "CCTV recorder 2 TB deferrable on-premises Excluded: Footage is not worth keeping" in text
+    html = site(examples, "harbour-dental").read_text()
+    assert html.count('class="admonition success"') == 2
+    assert html.count('class="admonition warning"') == 1
+
+
+def test_a_client_with_errors_gets_its_site_with_the_findings_shown(tiny_site: TinyProject) -> None:
+    tiny_site.client(with_change("  owner: maria\n", ""))
+    run = tiny_site.tripod("build")
+    assert run.code == 0, run.err
+    text = page_text(site(tiny_site, "acme"))
+    assert "Business continuity: not standing Business continuity has no owner" in text
+    assert "Problem business continuity has no owner: someone must own it" in text
+    assert 'class="admonition danger"' in site(tiny_site, "acme").read_text()
+
+
+def test_disaster_recovery_page_gives_the_breakdown_as_table_and_chart(examples: TinyProject) -> None:
+    path = site(examples, "lawson-reid", "disaster-recovery")
+    text = page_text(path)
+    # DMS: 3 d hardware + 1.5 TB over 100 Mbps (33.3 h) + 3 h restore + 8 h + 4 h = 120.3 h.
+    assert "3 Document management server 24 h 24 h 7 d 5 d misses the RTO: accepted gap" in text
+    assert "Document management server 3 d 33.3 h (after" not in text  # cloud systems do not share the link
+    assert "Document management server 3 d 33.3 h 3 h 8 h 4 h 5 d" in text
+    # The archive waits for the DMS on the link: (1.5 + 3) TB over 100 Mbps = 100 h.
+    assert "Scanned files archive 3 d 4 d 4 h (after Document management server) 6 h 8 h 4 h 7 d 22 h" in text
+    svg = re.search(r"<svg class=\"tripod-chart\".*?</svg>", path.read_text(), re.S)
+    assert svg is not None
+    chart = svg.group(0)
+    assert chart.count('class="rto"') == 4  # three drawn and one in the legend; the 30 d RTO is off scale
+    assert "RTO 30 d →" in chart
+    assert '<text class="total missed"' in chart and ">5 d</text>" in chart
+    for part in ("hardware", "download", "restore", "network", "validation"):
+        assert f'class="part {part}"' in chart
+
+
+def test_responsibilities_page_is_the_matrix(examples: TinyProject) -> None:
+    text = page_text(site(examples, "ridgeline-fabrication", "responsibilities"))
+    assert (
+        "Activity Leg Southern Cross IT Ridgeline Fabrication Apex Continuity Partners "
+        "Northern Hardware Supply" in text
+    )
+    assert "Procure replacement hardware (agreed for this client) disaster recovery RA R" in text
+    assert "Declare a disaster (agreed for this client) disaster recovery C RA C" in text
+    assert "Maintain the business continuity plan business continuity A R" in text
+
+
+def test_runbook_and_contacts_give_phones_and_the_order(examples: TinyProject) -> None:
+    text = page_text(site(examples, "harbour-dental", "runbook"))
+    assert "Only Maria Chen (Practice Manager) may declare a disaster for Harbour Dental Group." in text
+    assert "Call Southern Cross IT's after-hours line, +61 2 5550 0111" in text
+    assert "1. Practice management server: back in about 61.7 h" in text or (
+        "Practice management server: back in about 61.7 h" in text
+    )
+    contacts = page_text(site(examples, "harbour-dental", "contacts"))
+    assert "Maria Chen Practice Manager +61 2 5550 0101 maria@harbour.example" in contacts
+
+
+def test_limitations_list_accepted_gaps_and_exclusions(examples: TinyProject) -> None:
+    text = page_text(site(examples, "harbour-dental", "limitations"))
+    assert (
+        "Accepted by Maria Chen Microsoft 365 mail: RPO 4 h, but backups run every 24 h "
+        "Why: Daily mail backup is enough for the practice" in text
+    )
+    assert "CCTV recorder is not backed up: Footage is not worth keeping" in text
+    assert "Staff personal devices are not backed up." in text
+
+
+def test_isolation_nothing_of_one_client_in_another(examples: TinyProject) -> None:
+    marks = {}
+    for client in EXAMPLES:
+        loaded = load_client(REPO / "clients" / f"{client}.yaml", client, TODAY)
+        model = loaded.model
+        assert model is not None
+        words = {model.id, model.name, model.legal_name}
+        for person in (*model.contacts, *model.third_parties):
+            words |= {person.name, person.phone, person.email} - {None}
+        marks[client] = {w for w in words if w}
+    clients = examples.root / "site" / "clients"
+    for client in EXAMPLES:
+        for path in (clients / client).rglob("*"):
+            if not path.is_file() or path.suffix not in (".html", ".json", ".xml", ".js", ".txt"):
+                continue
+            content = path.read_text("utf-8", errors="replace")
+            for other in EXAMPLES:
+                if other == client:
+                    continue
+                for word in marks[other]:
+                    assert word not in content, f"{word!r} of {other} in {path}"
+    # The search index and sitemap are the client's own.
+    index = json.loads((clients / "harbour-dental" / "current" / "search" / "search_index.json").read_text())
+    assert {d["location"].split("/")[0].split("#")[0] for d in index["docs"]} >= {"", "backups"}
+    assert not (clients / "harbour-dental" / "internal").exists()
+    dashboard = page_text(examples.root / "site" / "internal" / "index.html")
+    for name in ("Harbour Dental Group", "Lawson & Reid Lawyers", "Ridgeline Fabrication"):
+        assert name in dashboard
+
+
+def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> None:
+    text = page_text(examples.root / "site" / "internal" / "index.html")
+    assert "Harbour Dental Group 🟢 backup 🟠 disaster recovery 🟢 business continuity 0 0 1 0 none issued v3" in text
+    assert "Ridgeline Fabrication 🟠 backup 🟠 disaster recovery 🟢 business continuity 0 1 1 1 none issued v2" in text
+    page = html.unescape((examples.root / "site" / "internal" / "index.html").read_text())
+    assert 'href="../clients/lawson-reid/latest/"' in page
+    findings = page_text(examples.root / "site" / "internal" / "findings" / "index.html")
+    assert (
+        "clients/ridgeline-fabrication.yaml:84:28 warning dr-test-overdue the DR test was due on "
+        "2026-11-20 (every 6 months)" in findings
+    )
+
+
+def test_a_broken_file_keeps_the_last_good_site_and_the_build_exits_1(tiny_site: TinyProject) -> None:
+    tiny_site.client()
+    tiny_site.client(CLIENT.replace("id: acme", "id: other"), "other")
+    assert tiny_site.tripod("build").code == 0
+    good = site(tiny_site, "acme").read_bytes()
+    tiny_site.client(with_change("    every: 4h\n", "    every: often\n"))
+    tiny_site.client(
+        CLIENT.replace("id: acme", "id: other").replace("Acme Dental\n", "Other Dental\n"), "other"
+    )
+    run = tiny_site.tripod("build")
+    assert run.code == 1
+    assert "clients/acme.yaml: not built, last good site kept: the file cannot be loaded" in run.err
+    assert site(tiny_site, "acme").read_bytes() == good
+    assert "Other Dental" in page_text(site(tiny_site, "other"))
+    assert not (tiny_site.root / "site" / ".staging").exists()
+    dashboard = page_text(tiny_site.root / "site" / "internal" / "index.html")
+    assert "clients/acme.yaml cannot be loaded" in dashboard
+
+
+def test_a_secret_is_never_published(tiny_site: TinyProject) -> None:
+    tiny_site.client(with_change("location: NAS}", "location: NAS password=hunter2}"))
+    run = tiny_site.tripod("build")
+    assert run.code == 1
+    assert "a value looks like a secret and would be published" in run.err
+    assert not (tiny_site.root / "site" / "clients" / "acme").exists()
+    for path in (tiny_site.root / "site").rglob("*"):
+        if path.is_file():
+            assert b"hunter2" not in path.read_bytes(), path
+
+
+def test_a_failing_build_leaves_the_live_site_untouched(tiny_site: TinyProject) -> None:
+    tiny_site.client()
+    assert tiny_site.tripod("build").code == 0
+    before = {p: p.read_bytes() for p in (tiny_site.root / "site").rglob("*") if p.is_file()}
+    # A template that fails half way through the pages.
+    (tiny_site.root / "templates" / "site" / "runbook.md").write_text("{{ no_such_value }}\n")
+    tiny_site.client(with_change("Acme Dental\n", "Acme Dental Changed\n"))
+    run = tiny_site.tripod("build")
+    assert run.code != 0
+    assert "Traceback" not in run.err
+    after = {p: p.read_bytes() for p in (tiny_site.root / "site").rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_named_clients_only_are_rebuilt(tiny_site: TinyProject) -> None:
+    tiny_site.client()
+    tiny_site.client(CLIENT.replace("id: acme", "id: other"), "other")
+    assert tiny_site.tripod("build").code == 0
+    other = site(tiny_site, "other").stat().st_mtime_ns
+    run = tiny_site.tripod("build", "acme")
+    assert run.code == 0, run.err
+    assert run.err.startswith("built 1 client site (1 version)")
+    assert site(tiny_site, "other").stat().st_mtime_ns == other
+
+
+def test_every_leg_rule_belongs_to_a_leg() -> None:
+    not_legs = {"terms-changed", "stale-acknowledgement", "secret-like-value"}
+    assert set(RULES) - not_legs == set(legs.LEG_OF)
+
+
+def test_golden_markdown(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """The generated Markdown of an example client, page by page; `--update-golden` rewrites it."""
+    from generator.project import Project, check_project
+
+    project = Project.at(REPO)
+    report = check_project(project, ("harbour-dental",), TODAY)
+    entry = report.clients[0]
+    provider = load_provider(REPO / "provider.yaml", "provider.yaml", REPO).model
+    assert entry.client is not None and provider is not None
+    data = SiteData(entry.client, provider, VersionInfo("current", True), TODAY, entry.findings)
+    write_pages(environment(REPO / "templates"), data, tmp_path, tmp_path / "no-assets")
+    golden = REPO / "tests" / "golden" / "harbour-dental"
+    if request.config.getoption("--update-golden"):
+        shutil.rmtree(golden, ignore_errors=True)
+        shutil.copytree(tmp_path, golden)
+    for _, name in PAGES:
+        assert (tmp_path / name).read_text() == (golden / name).read_text(), (
+            f"{name} differs from tests/golden: check the change, then run pytest --update-golden"
+        )
