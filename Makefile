@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: site check test lint docs clean
+.PHONY: site serve check test lint docs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,8 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# Checks every client, then builds site/clients/<id>/ and site/internal/.
 site: $(STAMP)
-	$(BIN)/tripod check
+	-$(BIN)/tripod check
+	$(BIN)/tripod build
+
+serve: $(STAMP)
+	$(BIN)/tripod serve
 
 check: $(STAMP)
 	$(BIN)/tripod check
