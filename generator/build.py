@@ -111,9 +111,13 @@ class Builder:
         )
 
     def versions(
-        self, client: Client, provider: Provider, findings: list[Finding]
+        self, client: Client, provider: Provider, findings: list[Finding], packed: bool = False
     ) -> list[tuple[SiteData, list[tuple[str, Path]]]]:
-        """Each version of the client's site: current first, then issued ones, newest first."""
+        """Each version of the client's site: current first, then issued ones, newest first.
+
+        The signed PDFs of version N are in the site's `vN/` folder, two levels up
+        from a page; in a pack they are in `agreements/`, beside the pages.
+        """
         issued = archive.issued_versions(self.project.agreements_dir, client.id)
         listed = tuple(
             IssuedVersion(
@@ -121,7 +125,15 @@ class Builder:
                 v.effective,
                 v.fingerprint,
                 v.signature_state,
-                tuple((label, path.name) for label, path in v.documents()),
+                tuple(
+                    (
+                        label,
+                        f"agreements/{v.label}-{path.name}"
+                        if packed
+                        else f"../../{v.label}/{path.name}",
+                    )
+                    for label, path in v.documents()
+                ),
             )
             for v in issued
         )
@@ -210,7 +222,7 @@ class Builder:
         assert client is not None
         stage = self.stage(f"pack-{client.id}")
         try:
-            data, _ = self.versions(client, provider, report.findings)[0]
+            data, _ = self.versions(client, provider, report.findings, packed=True)[0]
             out = stage / client.id
             self.build_version(data, out, stage / ".docs", None, offline=True)
             for issued in archive.issued_versions(self.project.agreements_dir, client.id):

@@ -53,7 +53,12 @@ def svg(rows: list[Row]) -> Markup:
     # longest estimate they are drawn at the edge, labelled, instead of to scale.
     top = max(
         [longest]
-        + [v for r in rows for v in (r.rto, r.mtd, r.measured) if v is not None and v <= 2 * longest]
+        + [
+            v
+            for r in rows
+            for v in (r.rto, r.mtd, r.measured)
+            if v is not None and v <= 2 * longest
+        ]
     )
     step = _step(top)
     top = Fraction(-(-top // step) * step)  # round up to a whole step

@@ -44,7 +44,7 @@ class IssuedVersion:
     effective: dt.date
     fingerprint: str
     signature_state: str  # in plain words
-    documents: tuple[tuple[str, str], ...] = ()  # (label, file name in the version folder)
+    documents: tuple[tuple[str, str], ...] = ()  # (label, link relative to a page)
 
 
 @dataclass(frozen=True, slots=True)

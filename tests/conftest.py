@@ -137,6 +137,19 @@ class TinyProject:
         """Findings as `file:line:col: severity code: message`, accepted gaps left out."""
         return [f.text() for f in self.findings(*names, today=today) if f.severity != "accepted"]
 
+    def issue_terms(self, client_id: str = "acme", version: int = 1) -> bytes:
+        """Archives a client's canonical terms, as they are now, as issued version N."""
+        from generator import terms
+        from generator.load import load_client, load_provider
+
+        client = load_client(self.root / f"clients/{client_id}.yaml", client_id, TODAY).model
+        provider = load_provider(self.root / "provider.yaml", "provider.yaml", self.root).model
+        assert client is not None and provider is not None
+        fingerprint = Project.at(self.root).template_fingerprint()
+        canonical = terms.canonical(terms.terms(client, provider, fingerprint))
+        self.write(f"agreements/{client_id}/v{version}/terms.json", canonical)
+        return canonical
+
     def tripod(self, *args: str, today: dt.date | None = TODAY, stdin: str | None = None) -> Run:
         env = {**os.environ}
         if today is not None:

@@ -74,21 +74,30 @@ def test_every_page_exists_in_every_example(examples: TinyProject) -> None:
     for client in EXAMPLES:
         folder = examples.root / "site" / "clients" / client
         assert json.loads((folder / "versions.json").read_text())[0]["version"] == "current"
-        assert 'url=latest/' in (folder / "index.html").read_text()
+        assert "url=latest/" in (folder / "index.html").read_text()
         for _, name in PAGES:
             page = name.removesuffix(".md").replace("index", "")
             assert site(examples, client, page).is_file(), (client, page)
-            assert site(examples, client, page, "latest").read_bytes() == site(
-                examples, client, page
-            ).read_bytes()
+            assert (
+                site(examples, client, page, "latest").read_bytes()
+                == site(examples, client, page).read_bytes()
+            )
 
 
 def test_overview_shows_the_three_legs_with_reasons(examples: TinyProject) -> None:
     text = page_text(site(examples, "harbour-dental"))
-    assert "Backup: in place Every system is backed up with an offsite copy, or deliberately excluded" in text
-    assert "Disaster recovery: needs attention In place, with a known limitation accepted by the client" in text
+    assert (
+        "Backup: in place Every system is backed up with an offsite copy, or deliberately excluded"
+        in text
+    )
+    assert (
+        "Disaster recovery: needs attention In place, with a known limitation accepted by the client"
+        in text
+    )
     assert "Business continuity: in place" in text
-    assert "CCTV recorder 2 TB deferrable on-premises Excluded: Footage is not worth keeping" in text
+    assert (
+        "CCTV recorder 2 TB deferrable on-premises Excluded: Footage is not worth keeping" in text
+    )
     html = site(examples, "harbour-dental").read_text()
     assert html.count('class="admonition success"') == 2
     assert html.count('class="admonition warning"') == 1
@@ -104,19 +113,28 @@ def test_a_client_with_errors_gets_its_site_with_the_findings_shown(tiny_site: T
     assert 'class="admonition danger"' in site(tiny_site, "acme").read_text()
 
 
-def test_disaster_recovery_page_gives_the_breakdown_as_table_and_chart(examples: TinyProject) -> None:
+def test_disaster_recovery_page_gives_the_breakdown_as_table_and_chart(
+    examples: TinyProject,
+) -> None:
     path = site(examples, "lawson-reid", "disaster-recovery")
     text = page_text(path)
     # DMS: 3 d hardware + 1.5 TB over 100 Mbps (33.3 h) + 3 h restore + 8 h + 4 h = 120.3 h.
     assert "3 Document management server 24 h 24 h 7 d 5 d misses the RTO: accepted gap" in text
-    assert "Document management server 3 d 33.3 h (after" not in text  # cloud systems do not share the link
+    assert (
+        "Document management server 3 d 33.3 h (after" not in text
+    )  # cloud systems do not share the link
     assert "Document management server 3 d 33.3 h 3 h 8 h 4 h 5 d" in text
     # The archive waits for the DMS on the link: (1.5 + 3) TB over 100 Mbps = 100 h.
-    assert "Scanned files archive 3 d 4 d 4 h (after Document management server) 6 h 8 h 4 h 7 d 22 h" in text
+    assert (
+        "Scanned files archive 3 d 4 d 4 h (after Document management server) 6 h 8 h 4 h 7 d 22 h"
+        in text
+    )
     svg = re.search(r"<svg class=\"tripod-chart\".*?</svg>", path.read_text(), re.S)
     assert svg is not None
     chart = svg.group(0)
-    assert chart.count('class="rto"') == 4  # three drawn and one in the legend; the 30 d RTO is off scale
+    assert (
+        chart.count('class="rto"') == 4
+    )  # three drawn and one in the legend; the 30 d RTO is off scale
     assert "RTO 30 d →" in chart
     assert '<text class="total missed"' in chart and ">5 d</text>" in chart
     for part in ("hardware", "download", "restore", "network", "validation"):
@@ -136,7 +154,10 @@ def test_responsibilities_page_is_the_matrix(examples: TinyProject) -> None:
 
 def test_runbook_and_contacts_give_phones_and_the_order(examples: TinyProject) -> None:
     text = page_text(site(examples, "harbour-dental", "runbook"))
-    assert "Only Maria Chen (Practice Manager) may declare a disaster for Harbour Dental Group." in text
+    assert (
+        "Only Maria Chen (Practice Manager) may declare a disaster for Harbour Dental Group."
+        in text
+    )
     assert "Call Southern Cross IT's after-hours line, +61 2 5550 0111" in text
     assert "1. Practice management server: back in about 61.7 h" in text or (
         "Practice management server: back in about 61.7 h" in text
@@ -177,7 +198,9 @@ def test_isolation_nothing_of_one_client_in_another(examples: TinyProject) -> No
                 for word in marks[other]:
                     assert word not in content, f"{word!r} of {other} in {path}"
     # The search index and sitemap are the client's own.
-    index = json.loads((clients / "harbour-dental" / "current" / "search" / "search_index.json").read_text())
+    index = json.loads(
+        (clients / "harbour-dental" / "current" / "search" / "search_index.json").read_text()
+    )
     assert {d["location"].split("/")[0].split("#")[0] for d in index["docs"]} >= {"", "backups"}
     assert not (clients / "harbour-dental" / "internal").exists()
     dashboard = page_text(examples.root / "site" / "internal" / "index.html")
@@ -187,8 +210,14 @@ def test_isolation_nothing_of_one_client_in_another(examples: TinyProject) -> No
 
 def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> None:
     text = page_text(examples.root / "site" / "internal" / "index.html")
-    assert "Harbour Dental Group 🟢 backup 🟠 disaster recovery 🟢 business continuity 0 0 1 0 none issued v3" in text
-    assert "Ridgeline Fabrication 🟠 backup 🟠 disaster recovery 🟢 business continuity 0 1 1 1 none issued v2" in text
+    assert (
+        "Harbour Dental Group 🟢 backup 🟠 disaster recovery 🟢 business continuity 0 0 1 0 none issued v3"
+        in text
+    )
+    assert (
+        "Ridgeline Fabrication 🟠 backup 🟠 disaster recovery 🟢 business continuity 0 1 1 1 none issued v2"
+        in text
+    )
     page = html.unescape((examples.root / "site" / "internal" / "index.html").read_text())
     assert 'href="../clients/lawson-reid/latest/"' in page
     findings = page_text(examples.root / "site" / "internal" / "findings" / "index.html")
@@ -198,7 +227,9 @@ def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> N
     )
 
 
-def test_a_broken_file_keeps_the_last_good_site_and_the_build_exits_1(tiny_site: TinyProject) -> None:
+def test_a_broken_file_keeps_the_last_good_site_and_the_build_exits_1(
+    tiny_site: TinyProject,
+) -> None:
     tiny_site.client()
     tiny_site.client(CLIENT.replace("id: acme", "id: other"), "other")
     assert tiny_site.tripod("build").code == 0
@@ -277,3 +308,30 @@ def test_golden_markdown(request: pytest.FixtureRequest, tmp_path: Path) -> None
         assert (tmp_path / name).read_text() == (golden / name).read_text(), (
             f"{name} differs from tests/golden: check the change, then run pytest --update-golden"
         )
+
+
+def test_issued_versions_are_listed_with_their_signed_pdfs(tiny_site: TinyProject) -> None:
+    tiny_site.client()
+    tiny_site.issue_terms()
+    pdf = b"%PDF-1.7\n% stand-in\n%%EOF\n"
+    tiny_site.write("agreements/acme/v1/agreement-signed.pdf", pdf)
+    tiny_site.client(with_change("  version: 1\n", "  version: 2\n").replace("rto: 8h", "rto: 12h"))
+    assert tiny_site.tripod("build").code == 0
+    for version in ("current", "v1"):
+        page = site(tiny_site, "acme", "agreement", version)
+        text = page_text(page)
+        assert "1 2026-11-01 signed by the provider, awaiting the client's signature" in text
+        link = re.search(
+            r'<a href="([^"]+)">Agreement signed by the provider</a>',
+            html.unescape(page.read_text()),
+        )
+        assert link is not None
+        assert (page.parent / link.group(1)).resolve().read_bytes() == pdf
+    assert "Version 2 (draft)" in page_text(site(tiny_site, "acme", "agreement"))
+    assert (
+        "Agreement version 1 is in force (signed by the provider, awaiting the client's signature). The terms below differ from it"
+        in page_text(site(tiny_site, "acme"))
+    )
+    assert "This is agreement version 1 as issued, kept for the record." in page_text(
+        site(tiny_site, "acme", "", "v1")
+    )
