@@ -10,8 +10,8 @@ Without chromium these tests skip locally and fail in CI (CI installs it).
 from __future__ import annotations
 
 import functools
-import http.server
 import html
+import http.server
 import json
 import os
 import re
@@ -31,12 +31,9 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from conftest import CLIENT, TODAY, TRIPOD, TinyProject, with_change
 
-from generator import terms
-from generator.load import load_client, load_provider
+from conftest import CLIENT, TODAY, TRIPOD, TinyProject, with_change
 from generator.pages import PAGES
-from generator.project import Project
 
 # ------------------------------------------------------------------ browser
 

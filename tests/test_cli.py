@@ -9,8 +9,8 @@ import sys
 
 import jsonschema
 import pytest
-from conftest import REPO, TRIPOD, TinyProject
 
+from conftest import REPO, TRIPOD, TinyProject
 from generator.docs import reference
 from generator.schema import json_schema
 

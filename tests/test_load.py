@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CLIENT, TODAY, TinyProject, with_change
 
 import generator
+from conftest import CLIENT, TODAY, TinyProject, with_change
 from generator import load
 from generator.load import MAX_BYTES, MAX_NODES, load_client
 from generator.project import Project, check_project

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from conftest import TinyProject, with_change
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import TinyProject, with_change
 from generator.load import load_client
 from generator.model import Client
 from generator.recovery import Estimate, estimate, recovery_order

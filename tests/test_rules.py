@@ -11,8 +11,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from conftest import CLIENT, TODAY, TinyProject, with_change
 
+from conftest import CLIENT, TODAY, TinyProject, with_change
 from generator import raci, terms
 from generator.check import RULES
 from generator.findings import Finding
