@@ -21,6 +21,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from . import archive, render, terms
+from .diff import changelog
 from .findings import Finding
 from .model import Client, Provider
 from .pages import PAGES, IssuedVersion, SiteData, VersionInfo, banner, write_pages
@@ -138,22 +139,26 @@ class Builder:
             for v in issued
         )
         template = self.project.template_fingerprint()
-        current_terms = terms.canonical(terms.terms(client, provider, template))
-        differ = bool(issued) and issued[-1].canonical != current_terms
+        now = terms.terms(client, provider, template)
+        differ = bool(issued) and issued[-1].canonical != terms.canonical(now)
+        changes = tuple(changelog(issued[-1].terms, now)) if differ else ()
         result: list[tuple[SiteData, list[tuple[str, Path]]]] = [
             (
                 SiteData(
                     client,
                     provider,
-                    VersionInfo("current", True, listed, differ),
+                    VersionInfo("current", True, listed, differ, changes),
                     self.today,
                     findings,
                 ),
                 [],
             )
         ]
-        for v in reversed(issued):
-            frozen = VersionInfo(v.label, False, tuple(i for i in listed if i.number <= v.number))
+        for i, v in reversed(list(enumerate(issued))):
+            since = tuple(changelog(issued[i - 1].terms, v.terms)) if i else ()
+            frozen = VersionInfo(
+                v.label, False, tuple(x for x in listed if x.number <= v.number), False, since
+            )
             data = SiteData(
                 archive.client_of(v), archive.provider_of(v, provider), frozen, self.today
             )

@@ -328,6 +328,55 @@ def pack_command(ctx: click.Context, client: str, output: Path | None, today: st
     click.echo(f"wrote {path}: unzip it and open {entry.client.id}/index.html", err=True)
 
 
+# -------------------------------------------------------------------- diff
+
+
+@cli.command("diff")
+@click.argument("client")
+@click.argument("a")
+@click.argument("b")
+@click.option("--today", metavar="YYYY-MM-DD", help="The date future-date checks use.")
+@click.pass_context
+def diff_command(ctx: click.Context, client: str, a: str, b: str, today: str | None) -> None:
+    """Print what changed in CLIENT's terms from version A to version B, in plain words.
+
+    A and B are issued versions (1 or v1) or `current` (the file as it is now).
+    """
+    import re
+
+    from .archive import ArchiveError, issued_versions
+    from .diff import changelog
+    from .project import ProjectError, check_project
+    from .terms import terms
+
+    project = _project(ctx)
+    try:
+        report = check_project(project, (client,), _today(today))
+        issued = {v.number: v for v in issued_versions(project.agreements_dir, client)}
+    except (ProjectError, ArchiveError) as e:
+        raise UsageProblem(str(e)) from None
+
+    def side(name: str) -> dict[str, Any]:
+        if name == "current":
+            entry = report.clients[0]
+            if entry.client is None or report.provider.model is None:
+                raise UsageProblem(f"{entry.file} cannot be loaded: run tripod check")
+            return terms(entry.client, report.provider.model, project.template_fingerprint())
+        match = re.fullmatch(r"v?([1-9][0-9]*)", name)
+        if match is None:
+            raise UsageProblem(f"{name!r} is not a version: use 1, v1 or current")
+        if int(match[1]) not in issued:
+            known = ", ".join(f"v{n}" for n in sorted(issued)) or "none"
+            raise UsageProblem(f"{client} has no issued version {name} (issued: {known})")
+        return issued[int(match[1])].terms
+
+    changes = changelog(side(a), side(b))
+    for change in changes:
+        click.echo(f"- {change}")
+    if not changes:
+        click.echo("no changes to the terms")
+
+
 # --------------------------------------------------------------------- new
 
 

@@ -1,0 +1,207 @@
+"""What changed between two versions' terms, in plain words.
+
+Both sides are terms as archived (plain data). Lists of things with an id
+(systems, backups, contacts, objectives by system, responsibility rows by
+activity) are compared by id, so a reordered list is no change and a renamed
+system reads as one change. Each change is one line such as
+"Hosted mail: RTO 24 h → 12 h".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# How a field is called in a sentence.
+_LABELS = {
+    "name": "name",
+    "legal_name": "legal name",
+    "address": "address",
+    "data": "data",
+    "criticality": "criticality",
+    "hosting": "hosting",
+    "method": "method",
+    "every": "interval",
+    "retention": "retention",
+    "encrypted": "encryption",
+    "copies": "copies",
+    "systems": "systems covered",
+    "restore_test": "restore test",
+    "recovery_site": "recovery site",
+    "procurement": "hardware procurement",
+    "standby": "standby hardware",
+    "download_bandwidth": "download link",
+    "restore_rate": "restore rate",
+    "network_reconfiguration": "network reconfiguration",
+    "validation": "validation",
+    "recovery_order": "recovery order",
+    "rto": "RTO",
+    "rpo": "RPO",
+    "mtd": "MTD",
+    "owner": "owner",
+    "specialist": "specialist",
+    "alternate_workplace": "alternate workplace",
+    "staff_access": "staff access",
+    "communications": "communications",
+    "review_every": "plan review interval",
+    "effective": "effective date",
+    "term": "term",
+    "version": "version",
+    "role": "role",
+    "responsible": "responsible",
+    "accountable": "accountable",
+    "consulted": "consulted",
+    "informed": "informed",
+    "client": "client",
+    "provider": "provider",
+    "title": "title",
+    "reason": "reason",
+    "accepted_by": "accepted by",
+    "recovery test": "DR test",
+}
+_KEYS = ("id", "system", "activity")
+
+
+def _words(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_words(v) for v in value) if value else "none"
+    if isinstance(value, dict) and "where" in value and "location" in value:  # a backup copy
+        immutable = " (immutable)" if value.get("immutable") else ""
+        return f"{value['where']} at {value['location']}{immutable}"
+    if isinstance(value, dict):
+        return "; ".join(f"{_LABELS.get(k, k)} {_words(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _keyed(items: list[Any]) -> dict[str, Any] | None:
+    """A list of mappings that each carry an id, as a mapping by that id; else None."""
+    if not items or not all(isinstance(i, dict) for i in items):
+        return None
+    for key in _KEYS:
+        if all(key in i for i in items):
+            ids = [str(i[key]) for i in items]
+            if len(set(ids)) == len(ids):
+                return {i: item for i, item in zip(ids, items, strict=True)}
+    return None
+
+
+class _Differ:
+    def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        self.names: dict[str, str] = {s["id"]: s["name"] for s in old["client"].get("systems", [])}
+        self.names.update({s["id"]: s["name"] for s in new["client"].get("systems", [])})
+        self.changes: list[str] = []
+
+    def subject(self, where: tuple[str, ...]) -> str:
+        """Who a change is about, in words: a system's name, a backup's id, a section."""
+        system = next((w for w in reversed(where) if w.startswith("system:")), None)
+        if system:
+            return self.names.get(system[7:], system[7:])
+        sections = {
+            "disaster_recovery": "Disaster recovery",
+            "business_continuity": "Business continuity",
+            "agreement": "Agreement",
+            "provider": "Provider",
+        }
+        for part in reversed(where):
+            if ":" in part:
+                kind, key = part.split(":", 1)
+                return f"{kind[:1].upper()}{kind[1:]} {key}"
+            if part in sections:
+                return sections[part]
+        return "Client"
+
+    def compare(self, old: Any, new: Any, where: tuple[str, ...], field: str) -> None:
+        if old == new:
+            return
+        if isinstance(old, list) and new is None:
+            new = []
+        if isinstance(new, list) and old is None:
+            old = []
+        if isinstance(old, dict) and isinstance(new, dict):
+            for key in dict.fromkeys([*old, *new]):
+                self.compare(old.get(key), new.get(key), (*where, field) if field else where, key)
+            return
+        if isinstance(old, list) and isinstance(new, list):
+            before, after = _keyed(old), _keyed(new)
+            if before is None and not old and after is not None:
+                before = {}
+            if after is None and not new and before is not None:
+                after = {}
+            if before is not None and after is not None:
+                kind = {
+                    "systems": "system",
+                    "backups": "backup",
+                    "objectives": "system",
+                    "contacts": "contact",
+                    "third_parties": "third party",
+                    "responsibilities": "activity",
+                    "acknowledged": "system",
+                }.get(field, field)
+                for key in dict.fromkeys([*before, *after]):
+                    label = f"{kind}:{key}"
+                    if key not in before:
+                        self.changes.append(f"{self.added(field, key, after[key])}")
+                    elif key not in after:
+                        self.changes.append(f"{self.removed(field, key, before[key])}")
+                    else:
+                        self.compare(before[key], after[key], (*where, field, label), "")
+                return
+        subject = self.subject(where)
+        label = _LABELS.get(field, field.replace("_", " "))
+        if old is None:
+            self.changes.append(f"{subject}: {label} set to {_words(new)}")
+        elif new is None:
+            self.changes.append(f"{subject}: {label} {_words(old)} removed")
+        else:
+            self.changes.append(f"{subject}: {label} {_words(old)} → {_words(new)}")
+
+    def what(self, field: str, key: str, item: dict[str, Any]) -> str:
+        if field in ("systems", "objectives", "acknowledged", "exclusions"):
+            system = str(item.get("id") if field == "systems" else item.get("system", key))
+            name = self.names.get(system, system)
+            return {
+                "systems": f"system {name}",
+                "objectives": f"DR objective for {name}",
+                "acknowledged": f"accepted gap for {name} ({item.get('check', '')})",
+                "exclusions": f"exclusion of {name}",
+            }.get(field, name)
+        return {
+            "backups": f"backup {key}",
+            "contacts": f"contact {item.get('name', key)}",
+            "third_parties": f"third party {item.get('name', key)}",
+            "responsibilities": f"responsibility row {key}",
+        }.get(field, f"{field} {key}")
+
+    def added(self, field: str, key: str, item: dict[str, Any]) -> str:
+        return f"Added {self.what(field, key, item)}"
+
+    def removed(self, field: str, key: str, item: dict[str, Any]) -> str:
+        return f"Removed {self.what(field, key, item)}"
+
+
+def changelog(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The changes from `old` terms to `new` terms, one plain sentence each."""
+    differ = _Differ(old, new)
+    old_client, new_client = dict(old["client"]), dict(new["client"])
+    # The version number always changes; it says nothing.
+    old_client["agreement"] = {
+        k: v for k, v in old_client.get("agreement", {}).items() if k != "version"
+    }
+    new_client["agreement"] = {
+        k: v for k, v in new_client.get("agreement", {}).items() if k != "version"
+    }
+    differ.compare(old.get("provider"), new.get("provider"), (), "provider")
+    differ.compare(old_client, new_client, (), "")
+    for kind in ("exclusions",):
+        before = [e for e in old_client.get(kind, []) if isinstance(e, str)]
+        after = [e for e in new_client.get(kind, []) if isinstance(e, str)]
+        if before != after:
+            differ.changes = [c for c in differ.changes if not c.startswith("Client: exclusions")]
+            differ.changes += [f"Added exclusion: {e}" for e in after if e not in before]
+            differ.changes += [f"Removed exclusion: {e}" for e in before if e not in after]
+    if old.get("template") != new.get("template"):
+        differ.changes.append("The wording of the agreement changed")
+    return differ.changes
