@@ -97,16 +97,31 @@ def _tuples(value: Any) -> Any:
     return value
 
 
+def loads(canonical: bytes) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(canonical)
+    return data
+
+
+def client_from_terms(data: dict[str, Any]) -> Client:
+    """The client as terms describe it (without records)."""
+    return Client.model_validate(_tuples(data["client"]))
+
+
+def provider_with(data: dict[str, Any], provider: Provider) -> Provider:
+    """The provider with the identity the terms give it."""
+    identity = data.get("provider", {})
+    update = {k: identity[k] for k in ("name", "legal_name", "address") if k in identity}
+    return provider.model_copy(update=update)
+
+
 def client_of(issued: Issued) -> Client:
     """The client as it stood in an issued version's terms (without records)."""
     try:
-        return Client.model_validate(_tuples(issued.terms["client"]))
+        return client_from_terms(issued.terms)
     except (KeyError, ValidationError) as e:
         raise ArchiveError(f"{issued.folder / TERMS} does not hold a client's terms") from e
 
 
 def provider_of(issued: Issued, provider: Provider) -> Provider:
     """The provider with the identity it had in an issued version."""
-    identity = issued.terms.get("provider", {})
-    update = {k: identity[k] for k in ("name", "legal_name", "address") if k in identity}
-    return provider.model_copy(update=update)
+    return provider_with(issued.terms, provider)

@@ -24,6 +24,18 @@ PART_LABELS = {
     "network": "Network",
     "validation": "Validation",
 }
+# Presentation attributes, so the chart reads the same where no style sheet
+# reaches it (a PDF renderer); the site's CSS overrides them (dark mode).
+COLOURS = {
+    "hardware": "#7e57c2",
+    "download": "#1e88e5",
+    "restore": "#00897b",
+    "network": "#f9a825",
+    "validation": "#8d6e63",
+}
+_RTO = 'stroke="#d32f2f" stroke-width="3"'
+_MTD = 'stroke="#6a1b9a" stroke-width="2" stroke-dasharray="4 3"'
+_GRID = 'stroke="#dddddd" stroke-width="1"'
 _STEPS = (1, 2, 4, 6, 12, 24, 48, 72, 168, 336, 720, 1440, 2160, 4320, 8760)
 
 
@@ -70,13 +82,14 @@ def svg(rows: list[Row]) -> Markup:
         if hours <= top:
             return ""
         return (
-            f'<text class="beyond" x="{width - 4}" y="{y}" text-anchor="end">'
+            f'<text class="beyond" fill="#d32f2f" x="{width - 4}" y="{y}" text-anchor="end">'
             f"{what} {text(format_hours(hours))} →</text>"
         )
 
     height = top_pad + row_h * len(rows) + 56
     out = [
         f'<svg class="tripod-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        'font-size="12" font-family="sans-serif" fill="#222222" '
         'xmlns="http://www.w3.org/2000/svg" aria-labelledby="tripod-chart-title">',
         '<title id="tripod-chart-title">Estimated recovery time after loss of the site, '
         "by system, against its RTO</title>",
@@ -84,7 +97,7 @@ def svg(rows: list[Row]) -> Markup:
     ticks = range(0, int(top) + 1, step)
     for tick in ticks:
         out.append(
-            f'<line class="grid" x1="{x(Fraction(tick))}" y1="{top_pad - 6}" '
+            f'<line class="grid" {_GRID} x1="{x(Fraction(tick))}" y1="{top_pad - 6}" '
             f'x2="{x(Fraction(tick))}" y2="{top_pad + row_h * len(rows)}"/>'
             f'<text class="tick" x="{x(Fraction(tick))}" y="{top_pad - 10}" text-anchor="middle">'
             f"{text(format_hours(Fraction(tick)))}</text>"
@@ -98,7 +111,7 @@ def svg(rows: list[Row]) -> Markup:
         )
         if not est.recoverable:
             out.append(
-                f'<text class="unrecoverable" x="{label_w + 4}" y="{y + row_h / 2 + 4}">'
+                f'<text class="unrecoverable" fill="#d32f2f" x="{label_w + 4}" y="{y + row_h / 2 + 4}">'
                 f"Cannot be recovered: {text(est.reason)}</text>"
             )
         else:
@@ -107,31 +120,32 @@ def svg(rows: list[Row]) -> Markup:
                 value = est.parts()[part]
                 if value:
                     out.append(
-                        f'<rect class="part {part}" x="{x(start)}" y="{y + 7}" '
+                        f'<rect class="part {part}" fill="{COLOURS[part]}" x="{x(start)}" y="{y + 7}" '
                         f'width="{round(x(start + value) - x(start), 2)}" height="{row_h - 14}">'
                         f"<title>{PART_LABELS[part]}: {text(format_hours(value))}</title></rect>"
                     )
                     start += value
             met = row.rto is None or est.total <= row.rto
+            missed = "" if met else ' fill="#d32f2f" font-weight="bold"'
             out.append(
-                f'<text class="total {"met" if met else "missed"}" x="{x(est.total) + 4}" '
+                f'<text class="total {"met" if met else "missed"}"{missed} x="{x(est.total) + 4}" '
                 f'y="{y + row_h / 2 + 4}">{text(format_hours(est.total))}</text>'
             )
         if row.mtd is not None and row.mtd <= top:
             out.append(
-                f'<line class="mtd" x1="{x(row.mtd)}" y1="{y + 2}" x2="{x(row.mtd)}" '
+                f'<line class="mtd" {_MTD} x1="{x(row.mtd)}" y1="{y + 2}" x2="{x(row.mtd)}" '
                 f'y2="{y + row_h - 2}"><title>MTD {text(format_hours(row.mtd))}</title></line>'
             )
         if row.rto is not None and row.rto > top:
             out.append(beyond(row.rto, "RTO", y + row_h - 1))
         elif row.rto is not None:
             out.append(
-                f'<line class="rto" x1="{x(row.rto)}" y1="{y + 2}" x2="{x(row.rto)}" '
+                f'<line class="rto" {_RTO} x1="{x(row.rto)}" y1="{y + 2}" x2="{x(row.rto)}" '
                 f'y2="{y + row_h - 2}"><title>RTO {text(format_hours(row.rto))}</title></line>'
             )
         if row.measured is not None:
             out.append(
-                f'<circle class="measured" cx="{x(row.measured)}" cy="{y + row_h / 2}" r="4">'
+                f'<circle class="measured" fill="#222222" cx="{x(row.measured)}" cy="{y + row_h / 2}" r="4">'
                 f"<title>Measured in the last DR test: {text(format_hours(row.measured))}</title>"
                 "</circle>"
             )
@@ -139,19 +153,19 @@ def svg(rows: list[Row]) -> Markup:
     legend_x = 10
     for part in PARTS:
         out.append(
-            f'<rect class="part {part}" x="{legend_x}" y="{legend_y - 9}" width="12" height="12"/>'
+            f'<rect class="part {part}" fill="{COLOURS[part]}" x="{legend_x}" y="{legend_y - 9}" width="12" height="12"/>'
             f'<text class="legend" x="{legend_x + 16}" y="{legend_y + 1}">{PART_LABELS[part]}</text>'
         )
         legend_x += 100
     out.append(
-        f'<line class="rto" x1="{legend_x + 4}" y1="{legend_y - 10}" x2="{legend_x + 4}" '
+        f'<line class="rto" {_RTO} x1="{legend_x + 4}" y1="{legend_y - 10}" x2="{legend_x + 4}" '
         f'y2="{legend_y + 4}"/><text class="legend" x="{legend_x + 10}" y="{legend_y + 1}">RTO</text>'
-        f'<line class="mtd" x1="{legend_x + 54}" y1="{legend_y - 10}" x2="{legend_x + 54}" '
+        f'<line class="mtd" {_MTD} x1="{legend_x + 54}" y1="{legend_y - 10}" x2="{legend_x + 54}" '
         f'y2="{legend_y + 4}"/><text class="legend" x="{legend_x + 60}" y="{legend_y + 1}">MTD</text>'
     )
     legend_y += 20
     out.append(
-        f'<circle class="measured" cx="16" cy="{legend_y - 3}" r="4"/>'
+        f'<circle class="measured" fill="#222222" cx="16" cy="{legend_y - 3}" r="4"/>'
         f'<text class="legend" x="26" y="{legend_y + 1}">Measured in the last DR test</text>'
     )
     out.append("</svg>")

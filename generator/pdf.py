@@ -1,0 +1,97 @@
+"""HTML to PDF with WeasyPrint: the only importer of weasyprint.
+
+The same HTML, fonts and dates give the same bytes: the document's dates and
+the attachment's dates are set explicitly (WeasyPrint does not read
+SOURCE_DATE_EPOCH), and the file identifier is a hash of the content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
+
+
+class PdfError(Exception):
+    """WeasyPrint could not render the document; the message says why in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """Where an element landed: 0-based page, and its box in PDF points from the bottom left."""
+
+    page: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    pdf: bytes
+    pages: int
+    boxes: dict[str, Box]
+
+
+def render(
+    html: str,
+    base: Path,
+    *,
+    when: dt.datetime,
+    attachment: bytes,
+    attachment_name: str,
+    anchors: tuple[str, ...] = (),
+) -> Rendered:
+    """Renders `html` (its relative URLs resolved against `base`) as PDF/A-3b.
+
+    `attachment` travels inside the PDF under `attachment_name`; `anchors` are
+    element ids whose boxes the caller needs (to place signature fields).
+    """
+    try:
+        from weasyprint import HTML, Attachment
+    except OSError as e:  # Pango or HarfBuzz missing
+        raise PdfError(f"WeasyPrint cannot start: {e}") from e
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    try:
+        document = HTML(string=html, base_url=str(base) + "/").render()
+        stamp = when.isoformat()
+        document.metadata.created = stamp
+        document.metadata.modified = stamp
+        document.metadata.generator = "Tripod"
+        boxes = {}
+        for index, page in enumerate(document.pages):
+            height = page.height
+            for name, (x1, y1, x2, y2) in page.anchors.items():
+                if name in anchors and name not in boxes:
+                    boxes[name] = Box(
+                        index,
+                        x1 * PX_TO_PT,
+                        (height - y2) * PX_TO_PT,
+                        x2 * PX_TO_PT,
+                        (height - y1) * PX_TO_PT,
+                    )
+        pdf = document.write_pdf(
+            pdf_variant="pdf/a-3b",
+            attachments=[
+                Attachment(
+                    string=attachment.decode("utf-8"),
+                    name=attachment_name,
+                    description="The canonical terms of this agreement",
+                    created=when,
+                    modified=when,
+                    relationship="Source",
+                )
+            ],
+        )
+    except (ValueError, OSError) as e:
+        raise PdfError(f"rendering the agreement: {' '.join(str(e).split())}") from e
+    missing = [a for a in anchors if a not in boxes]
+    if missing:
+        raise PdfError(f"the agreement template has no element with id {', '.join(missing)}")
+    return Rendered(pdf, len(document.pages), boxes)
