@@ -21,12 +21,15 @@ from pathlib import Path
 from jinja2 import Environment
 
 from . import archive, render, terms
+from .agreement import render_agreement
 from .diff import changelog
 from .findings import Finding
 from .model import Client, Provider
 from .pages import PAGES, IssuedVersion, SiteData, VersionInfo, banner, write_pages
 from .project import ClientReport, Project, Report, check_project
 from .site import build_site, escape_html
+
+DRAFT = "agreement-draft.pdf"
 
 
 class BuildError(Exception):
@@ -147,7 +150,9 @@ class Builder:
                 SiteData(
                     client,
                     provider,
-                    VersionInfo("current", True, listed, differ, changes),
+                    VersionInfo(
+                        "current", True, listed, differ, changes, DRAFT if packed else f"../{DRAFT}"
+                    ),
                     self.today,
                     findings,
                 ),
@@ -181,6 +186,7 @@ class Builder:
                 for _, path in documents:
                     shutil.copy2(path, out / path.name)
                 entries.append(_version_entry(data, client))
+            self.draft(client, provider, stage / "current" / DRAFT)
             shutil.copytree(stage / "current", stage / "latest", copy_function=shutil.copy2)
             shutil.rmtree(stage / ".docs")
             (stage / "versions.json").write_text(json.dumps(entries, indent=2) + "\n", "utf-8")
@@ -189,6 +195,23 @@ class Builder:
         finally:
             shutil.rmtree(stage, ignore_errors=True)
         return Outcome(client.id, report.file, True, len(versions))
+
+    def draft(self, client: Client, provider: Provider, target: Path) -> None:
+        """The draft agreement of the current terms, marked DRAFT and unsigned."""
+        issued = archive.issued_versions(self.project.agreements_dir, client.id)
+        earlier = [v for v in issued if v.number < client.agreement.version]
+        canonical = terms.canonical(
+            terms.terms(client, provider, self.project.template_fingerprint())
+        )
+        rendered = render_agreement(
+            self.env,
+            self.project.templates_dir,
+            canonical,
+            provider,
+            earlier[-1].terms if earlier else None,
+            draft=True,
+        )
+        target.write_bytes(rendered.pdf)
 
     # ------------------------------------------------------------ dashboard
 
@@ -230,6 +253,7 @@ class Builder:
             data, _ = self.versions(client, provider, report.findings, packed=True)[0]
             out = stage / client.id
             self.build_version(data, out, stage / ".docs", None, offline=True)
+            self.draft(client, provider, out / DRAFT)
             for issued in archive.issued_versions(self.project.agreements_dir, client.id):
                 for _, path in issued.documents():
                     agreements = out / "agreements"

@@ -204,6 +204,7 @@ class _Progress:
 def _run_build(ctx: click.Context, clients: tuple[str, ...], today: dt.date) -> int:
     from .archive import ArchiveError
     from .build import BuildError, build
+    from .pdf import PdfError
     from .project import ProjectError
     from .site import SiteError
 
@@ -213,7 +214,7 @@ def _run_build(ctx: click.Context, clients: tuple[str, ...], today: dt.date) -> 
         result, _ = build(project, clients, today, progress.step, progress.start)
     except (ProjectError, ArchiveError) as e:
         raise UsageProblem(str(e)) from None
-    except (BuildError, SiteError) as e:
+    except (BuildError, SiteError, PdfError) as e:
         progress.stop()
         click.echo(f"tripod: {e}", err=True)
         return 1
@@ -297,6 +298,7 @@ def pack_command(ctx: click.Context, client: str, output: Path | None, today: st
     """Write CLIENT's break-glass pack: its current site as a zip that works from a USB
     stick (file://, no server, no network), with its signed agreements."""
     from .build import Builder
+    from .pdf import PdfError
     from .project import ProjectError, check_project
     from .site import SiteError
 
@@ -322,10 +324,175 @@ def pack_command(ctx: click.Context, client: str, output: Path | None, today: st
     target = output or project.root / "site" / "packs" / f"{entry.client.id}.zip"
     try:
         path = Builder(project, date).pack(entry, report.provider.model, target.resolve())
-    except SiteError as e:
+    except (SiteError, PdfError) as e:
         click.echo(f"tripod: {e}", err=True)
         ctx.exit(1)
     click.echo(f"wrote {path}: unzip it and open {entry.client.id}/index.html", err=True)
+
+
+# -------------------------------------------------------------- agreements
+
+_KEY = click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PKCS#12 signing key (default: TRIPOD_SIGNING_KEY; its passphrase in TRIPOD_SIGNING_PASSPHRASE).",
+)
+_TSA = click.option(
+    "--tsa", metavar="URL", help="RFC 3161 timestamp server: adds timestamps and validation data."
+)
+
+
+def _agreement_errors() -> tuple[type[Exception], ...]:
+    from .agreements import AgreementError
+    from .archive import ArchiveError
+    from .pdf import PdfError
+    from .project import ProjectError
+    from .sign import SignError
+
+    return (AgreementError, ArchiveError, PdfError, ProjectError, SignError)
+
+
+@cli.command("issue")
+@click.argument("client")
+@_KEY
+@_TSA
+@click.option("--today", metavar="YYYY-MM-DD", help="The date the checks use (default: today).")
+@click.pass_context
+def issue_command(
+    ctx: click.Context, client: str, key: Path | None, tsa: str | None, today: str | None
+) -> None:
+    """Issue CLIENT's agreement: render the version in its file, sign it as the provider,
+    and archive it under agreements/CLIENT/vN/. Refused while the client has errors."""
+    from .agreements import issue, provider_key
+    from .load import load_provider
+
+    project = _project(ctx)
+    try:
+        provider = load_provider(project.provider_file, "provider.yaml", project.root).model
+        if provider is None:
+            raise UsageProblem("provider.yaml cannot be loaded: run tripod check")
+        signing = provider_key(project, key, provider.name)
+        done = issue(project, client, _today(today), signing, tsa)
+    except _agreement_errors() as e:
+        click.echo(f"tripod: {e}", err=True)
+        ctx.exit(1)
+    where = project.display(done.folder)
+    click.echo(f"issued {where}/: {done.pages} pages, terms fingerprint {done.fingerprint[:12]}")
+    if done.development:
+        click.echo(
+            "signed with the development key: fine for trying Tripod, not for a real agreement "
+            "(set --key or TRIPOD_SIGNING_KEY)",
+            err=True,
+        )
+
+
+@cli.command("countersign")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="The client's PKCS#12 key (its passphrase in TRIPOD_SIGNING_PASSPHRASE).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the countersigned file (default: FILE with -countersigned).",
+)
+@_TSA
+@click.pass_context
+def countersign_command(
+    ctx: click.Context, file: Path, key: Path, output: Path | None, tsa: str | None
+) -> None:
+    """Countersign an issued agreement as the client, in the field prepared for it."""
+    from .sign import countersign, load_key
+
+    target = output or file.with_name(file.stem + "-countersigned.pdf")
+    try:
+        signing = load_key(key, os.environ.get("TRIPOD_SIGNING_PASSPHRASE"))
+        target.write_bytes(countersign(file.read_bytes(), signing, tsa))
+    except _agreement_errors() as e:
+        click.echo(f"tripod: {e}", err=True)
+        ctx.exit(1)
+    click.echo(f"wrote {target}: signed by {signing.name}")
+
+
+@cli.command("record")
+@click.argument("client")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.pass_context
+def record_command(ctx: click.Context, client: str, file: Path) -> None:
+    """Record CLIENT's countersigned agreement FILE as executed, if it is the issued
+    agreement with only the client's signature added."""
+    from .agreements import record
+
+    project = _project(ctx)
+    try:
+        done = record(project, client, file)
+    except _agreement_errors() as e:
+        click.echo(f"tripod: refused: {e}", err=True)
+        ctx.exit(1)
+    click.echo(f"recorded {project.display(done.path)}: countersigned by {done.signer}")
+    click.echo("the client's certificate (not checked against any trust list):")
+    click.echo(done.certificate.rstrip())
+
+
+@cli.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Also require the provider's signature to be trusted.")
+@click.pass_context
+def verify_command(ctx: click.Context, file: Path, strict: bool) -> None:
+    """Say who signed FILE, when, whether each signature is intact and trusted, whether
+    later changes are allowed, and whether the terms match the archive."""
+    from .agreements import check_file
+    from .project import Project, ProjectError
+
+    try:
+        project: Any = Project.at(Path(ctx.obj["project"]))
+    except ProjectError:
+        project = None
+    try:
+        checked = check_file(project, file)
+    except _agreement_errors() as e:
+        click.echo(f"tripod: {e}", err=True)
+        ctx.exit(1)
+    result = checked.verification
+    for problem in result.problems:
+        click.echo(f"problem: {problem}")
+    for s in result.signatures:
+        when = s.signed_at.isoformat(timespec="seconds") if s.signed_at else "time not stated"
+        kind = "certification" if s.certification else "approval"
+        click.echo(f"{s.field}: {kind} signature by {s.signer}, {when}")
+        click.echo(f"  intact: {'yes' if s.intact else 'NO: the signed content was altered'}")
+        trust = "yes (a provider certificate in provider.yaml)" if s.trusted else "no"
+        if s.development:
+            trust = "no: DEVELOPMENT KEY, not a valid agreement signature"
+        click.echo(f"  trusted: {trust}")
+        click.echo(
+            f"  changes after signing: {s.changes}"
+            + ("" if s.changes_allowed else " (NOT ALLOWED)")
+        )
+        if s.timestamped:
+            click.echo("  timestamped: yes")
+    if checked.client:
+        click.echo(
+            f"terms: {checked.client} version {checked.version}, fingerprint {checked.fingerprint}"
+        )
+    if checked.archived is True:
+        click.echo("terms match the archived terms of that version")
+    elif checked.archived is False:
+        click.echo("terms DIFFER from the archived terms of that version")
+    elif checked.client:
+        click.echo("no archived terms of that version in this project to compare with")
+    ok = checked.ok
+    if strict and not any(s.trusted and s.certification for s in result.signatures):
+        ok = False
+        click.echo(
+            "not trusted: the provider's signature is not from a certificate in provider.yaml"
+        )
+    click.echo("verified" if ok else "FAILED")
+    ctx.exit(0 if ok else 1)
 
 
 # -------------------------------------------------------------------- diff

@@ -57,6 +57,7 @@ class VersionInfo:
     # For the current version: whether its terms differ from the newest issued version.
     terms_differ: bool = False
     changelog: tuple[str, ...] = ()
+    draft: str | None = None  # link to the draft agreement PDF, from a page
 
     @property
     def in_force(self) -> IssuedVersion | None:

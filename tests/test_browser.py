@@ -369,8 +369,10 @@ def test_break_glass_pack_works_from_file_urls(
     for page in pages:
         assert f"acme/{page}" in files, page
     # The signed agreement travels with the pack.
-    pdfs = [n for n in names if n.endswith(".pdf")]
+    pdfs = [n for n in names if n.endswith(".pdf") and n.startswith("acme/agreements/")]
     assert len(pdfs) == 1 and (usb / pdfs[0]).read_bytes() == pdf, pdfs
+    # ... and so does the draft of the terms as they are now.
+    assert (usb / "acme" / "agreement-draft.pdf").read_bytes().startswith(b"%PDF-")
     # ... and the agreement page links to it, beside the pages.
     agreement = html.unescape((usb / "acme" / "agreement.html").read_text())
     link = re.search(r'<a href="([^"]+\.pdf)">Agreement signed by the provider</a>', agreement)
