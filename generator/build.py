@@ -129,6 +129,7 @@ class Builder:
                 v.effective,
                 v.fingerprint,
                 v.signature_state,
+                v.executed,
                 tuple(
                     (
                         label,
@@ -185,7 +186,7 @@ class Builder:
                 )
                 for _, path in documents:
                     shutil.copy2(path, out / path.name)
-                entries.append(_version_entry(data, client))
+                entries.append(_version_entry(data, client, versions[0][0].version.issued))
             self.draft(client, provider, stage / "current" / DRAFT)
             shutil.copytree(stage / "current", stage / "latest", copy_function=shutil.copy2)
             shutil.rmtree(stage / ".docs")
@@ -275,15 +276,19 @@ _REDIRECT = """<!doctype html>
 """
 
 
-def _version_entry(data: SiteData, client: Client) -> dict[str, object]:
+def _version_entry(
+    data: SiteData, client: Client, issued: tuple[IssuedVersion, ...]
+) -> dict[str, object]:
     version = data.version
     if version.current:
         in_force = version.in_force
         draft = in_force is None or version.terms_differ
         title = f"current (draft of v{client.agreement.version})" if draft else "current"
         return {"version": "current", "title": title, "aliases": ["latest"]}
-    newest = version.issued[-1].number if version.issued else 0
-    title = version.label + (" (in force)" if version.label == f"v{newest}" else "")
+    newest = issued[-1] if issued else None
+    title = version.label
+    if newest is not None and version.label == f"v{newest.number}":
+        title += " (in force)" if newest.executed else " (awaiting the client's signature)"
     return {"version": version.label, "title": title, "aliases": []}
 
 

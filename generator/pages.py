@@ -44,6 +44,7 @@ class IssuedVersion:
     effective: dt.date
     fingerprint: str
     signature_state: str  # in plain words
+    executed: bool = False  # signed by both parties
     documents: tuple[tuple[str, str], ...] = ()  # (label, link relative to a page)
 
 

@@ -238,7 +238,7 @@ def _objectives_row(dom: Dom, system: str) -> str:
 
 EXPECTED_VERSIONS = [
     {"version": "current", "title": "current (draft of v2)", "aliases": ["latest"]},
-    {"version": "v1", "title": "v1 (in force)", "aliases": []},
+    {"version": "v1", "title": "v1 (awaiting the client's signature)", "aliases": []},
 ]
 
 
@@ -290,7 +290,7 @@ def test_version_selector_works_from_a_plain_web_server(
     base = static_server(site)
     items = [
         (urljoin(base, "current/"), "current (draft of v2)", "latest"),
-        (urljoin(base, "v1/"), "v1 (in force)", ""),
+        (urljoin(base, "v1/"), "v1 (awaiting the client's signature)", ""),
     ]
     for page, shown in (
         ("current/", "current (draft of v2)"),
@@ -305,7 +305,7 @@ def test_version_selector_works_from_a_plain_web_server(
 
     dom = browser(base + "v1/")
     assert dom.title == "Acme Dental"
-    assert _selector(dom) == ("v1 (in force)", items)
+    assert _selector(dom) == ("v1 (awaiting the client's signature)", items)
     banner = dom.one("md-banner__inner").text
     assert banner.startswith("This is agreement version 1 as issued, kept for the record."), banner
     assert "draft" not in banner

@@ -53,7 +53,7 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> TinyProject:
     root = tmp_path_factory.mktemp("examples")
     for name in ("provider.yaml", "mkdocs.yml"):
         shutil.copy(REPO / name, root / name)
-    for name in ("clients", "templates"):
+    for name in ("clients", "templates", "certs"):
         shutil.copytree(REPO / name, root / name)
     if (REPO / "agreements").is_dir():
         shutil.copytree(REPO / "agreements", root / "agreements")
@@ -211,8 +211,8 @@ def test_isolation_nothing_of_one_client_in_another(examples: TinyProject) -> No
 def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> None:
     text = page_text(examples.root / "site" / "internal" / "index.html")
     assert (
-        "Harbour Dental Group 🟢 backup 🟠 disaster recovery 🟢 business continuity 0 0 1 0 none issued v3"
-        in text
+        "Harbour Dental Group 🟢 backup 🟠 disaster recovery 🟢 business continuity 0 0 1 0 "
+        "v2, signed by both parties v3 (terms changed) 2026-11-01, ended" in text
     )
     assert (
         "Ridgeline Fabrication 🟠 backup 🟠 disaster recovery 🟢 business continuity 0 1 1 1 none issued v2"
@@ -335,3 +335,29 @@ def test_issued_versions_are_listed_with_their_signed_pdfs(tiny_site: TinyProjec
     assert "This is agreement version 1 as issued, kept for the record." in page_text(
         site(tiny_site, "acme", "", "v1")
     )
+
+
+def test_the_example_agreements_show_versions_changelog_and_signed_downloads(
+    examples: TinyProject,
+) -> None:
+    folder = examples.root / "site" / "clients" / "harbour-dental"
+    assert [v["title"] for v in json.loads((folder / "versions.json").read_text())] == [
+        "current (draft of v3)",
+        "v2 (in force)",
+        "v1",
+    ]
+    current = page_text(site(examples, "harbour-dental", "agreement"))
+    assert "2 2025-11-01 signed by both parties" in current
+    assert "1 2024-11-01 signed by the provider, awaiting the client's signature" in current
+    assert (
+        "Changes from version 2, in force Agreement: effective date 2025-11-01 → 2026-11-01"
+        in current
+    )
+    assert "Microsoft 365 mail: RTO 24 h → 8 h" in current
+    v2 = page_text(site(examples, "harbour-dental", "agreement", "v2"))
+    assert "Changes from version 1" in v2 and "Practice management server: RTO 96 h → 72 h" in v2
+    page = site(examples, "harbour-dental", "agreement")
+    links = re.findall(r'<a href="([^"]+\.pdf)">', html.unescape(page.read_text()))
+    assert "../agreement-draft.pdf" in links and "../../v2/agreement-executed.pdf" in links
+    for link in links:
+        assert (page.parent / link).resolve().read_bytes().startswith(b"%PDF-"), link
