@@ -15,11 +15,13 @@ import os
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import archive, render, sign, terms
 from .agreement import render_agreement
+from .model import Provider
 from .project import Project, check_project
 
 DEV_KEY = "dev-signing.p12"
@@ -80,8 +82,14 @@ class Issued:
 
 
 def issue(
-    project: Project, client_id: str, today: dt.date, key: sign.Key, tsa: str | None = None
+    project: Project,
+    client_id: str,
+    today: dt.date,
+    key: Callable[[Provider], sign.Key],
+    tsa: str | None = None,
 ) -> Issued:
+    """Issues the version the client file names. `key` gives the signing key, asked for
+    only once the client passed every check (so a refused issue creates no key)."""
     report = check_project(project, (client_id,), today)
     entry = report.clients[0]
     provider = report.provider.model
@@ -122,9 +130,10 @@ def issue(
         draft=False,
     )
     signatory = client.agreement.signatories.provider or provider.signatory
+    signing = key(provider)
     signed = sign.certify(
         rendered.pdf,
-        key,
+        signing,
         rendered.boxes["sig-provider-box"],
         rendered.boxes["sig-client-box"],
         f"Signed for {provider.name} by {signatory.name}, {signatory.title}",
@@ -139,7 +148,7 @@ def issue(
         os.rename(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return Issued(folder, terms.fingerprint(canonical), rendered.pages, key.development)
+    return Issued(folder, terms.fingerprint(canonical), rendered.pages, signing.development)
 
 
 @dataclass(frozen=True)

@@ -163,10 +163,11 @@ def svg(rows: list[Row]) -> Markup:
         f'<line class="mtd" {_MTD} x1="{legend_x + 54}" y1="{legend_y - 10}" x2="{legend_x + 54}" '
         f'y2="{legend_y + 4}"/><text class="legend" x="{legend_x + 60}" y="{legend_y + 1}">MTD</text>'
     )
-    legend_y += 20
-    out.append(
-        f'<circle class="measured" fill="#222222" cx="16" cy="{legend_y - 3}" r="4"/>'
-        f'<text class="legend" x="26" y="{legend_y + 1}">Measured in the last DR test</text>'
-    )
+    if any(r.measured is not None for r in rows):
+        legend_y += 20
+        out.append(
+            f'<circle class="measured" fill="#222222" cx="16" cy="{legend_y - 3}" r="4"/>'
+            f'<text class="legend" x="26" y="{legend_y + 1}">Measured in the last DR test</text>'
+        )
     out.append("</svg>")
     return Markup('<div class="tripod-chart-box">' + "".join(out) + "</div>")

@@ -364,15 +364,12 @@ def issue_command(
     """Issue CLIENT's agreement: render the version in its file, sign it as the provider,
     and archive it under agreements/CLIENT/vN/. Refused while the client has errors."""
     from .agreements import issue, provider_key
-    from .load import load_provider
 
     project = _project(ctx)
     try:
-        provider = load_provider(project.provider_file, "provider.yaml", project.root).model
-        if provider is None:
-            raise UsageProblem("provider.yaml cannot be loaded: run tripod check")
-        signing = provider_key(project, key, provider.name)
-        done = issue(project, client, _today(today), signing, tsa)
+        done = issue(
+            project, client, _today(today), lambda p: provider_key(project, key, p.name), tsa
+        )
     except _agreement_errors() as e:
         click.echo(f"tripod: {e}", err=True)
         ctx.exit(1)
@@ -465,7 +462,7 @@ def verify_command(ctx: click.Context, file: Path, strict: bool) -> None:
         kind = "certification" if s.certification else "approval"
         click.echo(f"{s.field}: {kind} signature by {s.signer}, {when}")
         click.echo(f"  intact: {'yes' if s.intact else 'NO: the signed content was altered'}")
-        trust = "yes (a provider certificate in provider.yaml)" if s.trusted else "no"
+        trust = "yes (its certificate chains to one listed in provider.yaml)" if s.trusted else "no"
         if s.development:
             trust = "no: DEVELOPMENT KEY, not a valid agreement signature"
         click.echo(f"  trusted: {trust}")

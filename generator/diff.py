@@ -56,9 +56,19 @@ _LABELS = {
     "title": "title",
     "reason": "reason",
     "accepted_by": "accepted by",
-    "recovery test": "DR test",
 }
 _KEYS = ("id", "system", "activity")
+_SYSTEM_REFS = ("systems", "recovery_order")
+_PEOPLE_REFS = (
+    "owner",
+    "specialist",
+    "client",
+    "accepted_by",
+    "responsible",
+    "accountable",
+    "consulted",
+    "informed",
+)
 
 
 def _words(value: Any) -> str:
@@ -90,15 +100,32 @@ def _keyed(items: list[Any]) -> dict[str, Any] | None:
 
 class _Differ:
     def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        self.names: dict[str, str] = {s["id"]: s["name"] for s in old["client"].get("systems", [])}
-        self.names.update({s["id"]: s["name"] for s in new["client"].get("systems", [])})
+        self.names: dict[str, str] = {}
+        self.people: dict[str, str] = {"provider": "the provider", "client": "the client"}
+        for side in (old, new):
+            client = side["client"]
+            self.names.update({s["id"]: s["name"] for s in client.get("systems", [])})
+            for group in ("contacts", "third_parties"):
+                self.people.update({p["id"]: p["name"] for p in client.get(group, [])})
         self.changes: list[str] = []
+
+    def value(self, field: str, value: Any) -> str:
+        """A value in words, with ids of systems and people replaced by their names."""
+        if field in _SYSTEM_REFS:
+            refs = value if isinstance(value, list) else [value]
+            return ", ".join(self.names.get(str(r), str(r)) for r in refs) if refs else "none"
+        if field in _PEOPLE_REFS and value is not None:
+            refs = value if isinstance(value, list) else [value]
+            return ", ".join(self.people.get(str(r), str(r)) for r in refs) if refs else "none"
+        return _words(value)
 
     def subject(self, where: tuple[str, ...]) -> str:
         """Who a change is about, in words: a system's name, a backup's id, a section."""
         system = next((w for w in reversed(where) if w.startswith("system:")), None)
         if system:
             return self.names.get(system[7:], system[7:])
+        if "signatory" in where or ("signatories" in where and "provider" in where):
+            return "Provider signatory"
         sections = {
             "disaster_recovery": "Disaster recovery",
             "business_continuity": "Business continuity",
@@ -151,12 +178,19 @@ class _Differ:
                 return
         subject = self.subject(where)
         label = _LABELS.get(field, field.replace("_", " "))
+        parent = where[-1] if where else ""
+        if field == "every" and parent in ("restore_test", "test"):
+            label = "restore test interval" if parent == "restore_test" else "DR test interval"
+        elif field == "client" and parent in ("signatories", "invocation"):
+            label = "client signatory" if parent == "signatories" else "who may declare a disaster"
         if old is None:
-            self.changes.append(f"{subject}: {label} set to {_words(new)}")
+            self.changes.append(f"{subject}: {label} set to {self.value(field, new)}")
         elif new is None:
-            self.changes.append(f"{subject}: {label} {_words(old)} removed")
+            self.changes.append(f"{subject}: {label} {self.value(field, old)} removed")
         else:
-            self.changes.append(f"{subject}: {label} {_words(old)} → {_words(new)}")
+            self.changes.append(
+                f"{subject}: {label} {self.value(field, old)} → {self.value(field, new)}"
+            )
 
     def what(self, field: str, key: str, item: dict[str, Any]) -> str:
         if field in ("systems", "objectives", "acknowledged", "exclusions"):
@@ -193,15 +227,26 @@ def changelog(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     new_client["agreement"] = {
         k: v for k, v in new_client.get("agreement", {}).items() if k != "version"
     }
+    old_exclusions = old_client.pop("exclusions", [])
+    new_exclusions = new_client.pop("exclusions", [])
     differ.compare(old.get("provider"), new.get("provider"), (), "provider")
     differ.compare(old_client, new_client, (), "")
-    for kind in ("exclusions",):
-        before = [e for e in old_client.get(kind, []) if isinstance(e, str)]
-        after = [e for e in new_client.get(kind, []) if isinstance(e, str)]
-        if before != after:
-            differ.changes = [c for c in differ.changes if not c.startswith("Client: exclusions")]
-            differ.changes += [f"Added exclusion: {e}" for e in after if e not in before]
-            differ.changes += [f"Removed exclusion: {e}" for e in before if e not in after]
+    before = [e for e in old_exclusions if isinstance(e, str)]
+    after = [e for e in new_exclusions if isinstance(e, str)]
+    differ.changes += [f"Added exclusion: {e}" for e in after if e not in before]
+    differ.changes += [f"Removed exclusion: {e}" for e in before if e not in after]
+    systems_before = {e["system"]: e["reason"] for e in old_exclusions if isinstance(e, dict)}
+    systems_after = {e["system"]: e["reason"] for e in new_exclusions if isinstance(e, dict)}
+    for system in dict.fromkeys([*systems_before, *systems_after]):
+        name = differ.names.get(system, system)
+        if system not in systems_before:
+            differ.changes.append(f"Added exclusion of {name}: {systems_after[system]}")
+        elif system not in systems_after:
+            differ.changes.append(f"Removed exclusion of {name}")
+        elif systems_before[system] != systems_after[system]:
+            differ.changes.append(
+                f"{name}: exclusion reason {systems_before[system]} → {systems_after[system]}"
+            )
     if old.get("template") != new.get("template"):
         differ.changes.append("The wording of the agreement changed")
     return differ.changes

@@ -8,9 +8,12 @@ SOURCE_DATE_EPOCH), and the file identifier is a hash of the content.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
 
@@ -52,7 +55,7 @@ def render(
     element ids whose boxes the caller needs (to place signature fields).
     """
     try:
-        from weasyprint import HTML, Attachment
+        from weasyprint import HTML
     except OSError as e:  # Pango or HarfBuzz missing
         raise PdfError(f"WeasyPrint cannot start: {e}") from e
 
@@ -76,22 +79,33 @@ def render(
                         x2 * PX_TO_PT,
                         (height - y1) * PX_TO_PT,
                     )
-        pdf = document.write_pdf(
-            pdf_variant="pdf/a-3b",
-            attachments=[
-                Attachment(
-                    string=attachment.decode("utf-8"),
-                    name=attachment_name,
-                    description="The canonical terms of this agreement",
-                    created=when,
-                    modified=when,
-                    relationship="Source",
-                )
-            ],
-        )
+        with warnings.catch_warnings():
+            # WeasyPrint leaves its sRGB profile's file to the garbage collector.
+            warnings.simplefilter("ignore", ResourceWarning)
+            pdf = _write(document, attachment, attachment_name, when)
+            gc.collect()
     except (ValueError, OSError) as e:
         raise PdfError(f"rendering the agreement: {' '.join(str(e).split())}") from e
     missing = [a for a in anchors if a not in boxes]
     if missing:
         raise PdfError(f"the agreement template has no element with id {', '.join(missing)}")
     return Rendered(pdf, len(document.pages), boxes)
+
+
+def _write(document: Any, attachment: bytes, attachment_name: str, when: dt.datetime) -> bytes:
+    from weasyprint import Attachment
+
+    pdf: bytes = document.write_pdf(
+        pdf_variant="pdf/a-3b",
+        attachments=[
+            Attachment(
+                string=attachment.decode("utf-8"),
+                name=attachment_name,
+                description="The canonical terms of this agreement",
+                created=when,
+                modified=when,
+                relationship="Source",
+            )
+        ],
+    )
+    return pdf

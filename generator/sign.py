@@ -94,6 +94,7 @@ def load_key(path: Path, passphrase: str | None) -> Key:
     from asn1crypto import pem
     from pyhanko.sign import signers
 
+    _quiet()
     try:
         signer = signers.SimpleSigner.load_pkcs12(
             str(path), passphrase=passphrase.encode() if passphrase else None
@@ -324,8 +325,30 @@ def verify(pdf: bytes, trust: list[bytes]) -> Verification:
                 certificate_pem=pem.armor("CERTIFICATE", cert.dump()),
             )
         )
+    if any(r.field == PROVIDER_FIELD for r in reports):
+        problems.extend(_field_problems(reader, reports))
     attachment = _attachment(reader) if embedded else None
     return Verification(reports, attachment, problems)
+
+
+def _field_problems(reader: Any, reports: list[SignatureReport]) -> list[str]:
+    """An agreement Tripod issued has the provider's signature, then at most the client's
+    in its prepared field, and document timestamps; any other signature field was added."""
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    problems = []
+    order = [r.field for r in reports]
+    if order not in ([PROVIDER_FIELD], [PROVIDER_FIELD, CLIENT_FIELD]):
+        problems.append(
+            f"signatures in {', '.join(order)}: an issued agreement carries the provider's "
+            "signature, then only the client's, in the field prepared for it"
+        )
+    timestamps = {ts.field_name for ts in reader.embedded_timestamp_signatures}
+    for name, value, _ in enumerate_sig_fields(reader, filled_status=None):
+        if name in (PROVIDER_FIELD, CLIENT_FIELD) or (name in timestamps and value is not None):
+            continue
+        problems.append(f"a signature field {name!r} was added after the provider signed")
+    return problems
 
 
 def _changes(level: Any) -> str:
