@@ -43,7 +43,7 @@ def agreement_html(
         fingerprint=fingerprint,
         short=terms.short(fingerprint),
         draft=draft,
-        term_end=client.agreement.term.after(effective),
+        term_end=client.agreement.last_day,
         changelog=changelog(previous, archive.loads(canonical)) if previous else [],
         previous=client.agreement.version - 1,
     )

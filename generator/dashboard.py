@@ -59,7 +59,7 @@ def rows(report: Report, project: Project, today: dt.date) -> list[Row]:
             current = terms.canonical(terms.terms(client, provider, template))
             row.terms_differ = current != newest.canonical
             agreement = archive.client_of(newest).agreement
-            row.term_end = agreement.term.after(agreement.effective)
+            row.term_end = agreement.last_day
             if row.term_end < today:
                 row.term_note = "ended"
             elif row.term_end - today <= NEARING_END:

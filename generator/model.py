@@ -242,6 +242,11 @@ class Agreement(Model):
     signatories: Signatories
     """Who signs for each party."""
 
+    @property
+    def last_day(self) -> dt.date:
+        """The last day the agreement runs: a 12-month term from 1 November ends on 31 October."""
+        return self.term.after(self.effective) - dt.timedelta(days=1)
+
 
 class System(Model):
     id: Slug

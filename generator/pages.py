@@ -123,7 +123,7 @@ def context(data: SiteData) -> dict[str, Any]:
     accepted = [f for f in data.findings if f.severity == "accepted"]
     excluded = {e.system: e.reason for e in client.exclusions if not isinstance(e, str)}
     backed_up = covered(client)
-    end = client.agreement.term.after(client.agreement.effective)
+    end = client.agreement.last_day
     return {
         "client": client,
         "provider": data.provider,

@@ -342,7 +342,7 @@ def test_the_issued_agreement_has_every_section_in_order(issued: TinyProject) ->
         # the term
         "11. Term",
         "takes effect on 2026-11-01",
-        "to 2027-11-01",
+        "to 2027-10-31 inclusive",  # 12 months from 1 November end on 31 October
         # signature blocks
         "Signatures",
         "For Southern Cross IT Services Pty Ltd",

@@ -212,7 +212,7 @@ def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> N
     text = page_text(examples.root / "site" / "internal" / "index.html")
     assert (
         "Harbour Dental Group 🟢 backup 🟠 disaster recovery 🟢 business continuity 0 0 1 0 "
-        "v2, signed by both parties v3 (terms changed) 2026-11-01, ended" in text
+        "v2, signed by both parties v3 (terms changed) 2026-10-31, ended" in text
     )
     assert (
         "Ridgeline Fabrication 🟠 backup 🟠 disaster recovery 🟢 business continuity 0 1 1 1 none issued v2"
