@@ -8,6 +8,7 @@ file cannot be loaded keeps its last good site. Nothing here prints.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -30,6 +31,7 @@ from .project import ClientReport, Project, Report, check_project
 from .site import build_site, escape_html
 
 DRAFT = "agreement-draft.pdf"
+INPUTS = ".tripod-inputs"  # in each client folder: the key of what it was built from
 
 
 class BuildError(Exception):
@@ -43,6 +45,7 @@ class Outcome:
     built: bool
     versions: int = 0
     reason: str | None = None  # why the last good site was kept
+    cached: bool = False  # nothing it depends on changed: the site was left as it was
 
 
 @dataclass(slots=True)
@@ -69,9 +72,18 @@ class Builder:
     env: Environment = field(init=False)
     site_url: str | None = field(init=False, default=None)
 
+    shared: bytes = field(init=False, default=b"")
+
     def __post_init__(self) -> None:
         self.env = render.environment(self.project.templates_dir)
         self.site_url = _base_url(self.project.root / "mkdocs.yml")
+        root = self.project.root
+        digest = hashlib.sha256()
+        for path in (root / "provider.yaml", root / "mkdocs.yml"):
+            digest.update(path.read_bytes() if path.is_file() else b"")
+        digest.update(_tree_digest(self.project.templates_dir))
+        digest.update(_tree_digest(Path(__file__).parent))  # Tripod's own code
+        self.shared = digest.digest()
 
     @property
     def root(self) -> Path:
@@ -171,9 +183,32 @@ class Builder:
             result.append((data, v.documents()))
         return result
 
+    def inputs(self, report: ClientReport) -> str:
+        """A key over everything a client's sites depend on; the same key, the same sites.
+
+        The client's file, the project-wide inputs (provider.yaml, mkdocs.yml,
+        templates, Tripod itself), the client's archived versions, and its
+        findings, which carry the date-dependent part (a test going overdue).
+        """
+        client = report.client
+        assert client is not None
+        digest = hashlib.sha256(self.shared)
+        digest.update((self.project.root / report.file).read_bytes())
+        digest.update(_tree_digest(self.project.agreements_dir / client.id))
+        findings = [f.as_json() for f in report.findings]
+        digest.update(json.dumps(findings, sort_keys=True, default=str).encode())
+        return digest.hexdigest()
+
     def build_client(self, report: ClientReport, provider: Provider) -> Outcome:
         client = report.client
         assert client is not None
+        live = self.root / "clients" / client.id
+        key = self.inputs(report)
+        try:
+            if (live / INPUTS).read_text("utf-8") == key:
+                return Outcome(client.id, report.file, True, 0, cached=True)
+        except OSError:
+            pass
         stage = self.stage(client.id)
         try:
             versions = self.versions(client, provider, report.findings)
@@ -192,7 +227,8 @@ class Builder:
             shutil.rmtree(stage / ".docs")
             (stage / "versions.json").write_text(json.dumps(entries, indent=2) + "\n", "utf-8")
             (stage / "index.html").write_text(_REDIRECT, "utf-8")
-            _swap(stage, self.root / "clients" / client.id)
+            (stage / INPUTS).write_text(key, "utf-8")
+            _swap(stage, live)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
         return Outcome(client.id, report.file, True, len(versions))
@@ -290,6 +326,17 @@ def _version_entry(
     if newest is not None and version.label == f"v{newest.number}":
         title += " (in force)" if newest.executed else " (awaiting the client's signature)"
     return {"version": version.label, "title": title, "aliases": []}
+
+
+def _tree_digest(folder: Path) -> bytes:
+    """Names and contents of every file below a folder (empty when it does not exist)."""
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.digest()
 
 
 def _swap(new: Path, live: Path) -> None:

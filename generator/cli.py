@@ -220,12 +220,13 @@ def _run_build(ctx: click.Context, clients: tuple[str, ...], today: dt.date) -> 
         return 1
     finally:
         progress.stop()
-    built = [o for o in result.outcomes if o.built]
+    built = [o for o in result.outcomes if o.built and not o.cached]
+    unchanged = sum(o.cached for o in result.outcomes)
     versions = sum(o.versions for o in built)
-    summary = (
-        f"built {_plural(len(built), 'client site')} ({_plural(versions, 'version')}) "
-        f"and the dashboard in {result.seconds:.1f} s"
-    )
+    summary = f"built {_plural(len(built), 'client site')} ({_plural(versions, 'version')})"
+    if unchanged:
+        summary += f", {unchanged} unchanged since the last build,"
+    summary += f" and the dashboard in {result.seconds:.1f} s"
     for kept in result.kept:
         click.echo(f"{kept.file}: not built, last good site kept: {kept.reason}", err=True)
     if result.kept:

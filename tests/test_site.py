@@ -361,3 +361,59 @@ def test_the_example_agreements_show_versions_changelog_and_signed_downloads(
     assert "../agreement-draft.pdf" in links and "../../v2/agreement-executed.pdf" in links
     for link in links:
         assert (page.parent / link).resolve().read_bytes().startswith(b"%PDF-"), link
+
+
+def _stamps(project: TinyProject) -> dict[str, int]:
+    """When each client's live site was last written."""
+    clients = project.root / "site" / "clients"
+    return {p.name: (p / "current" / "index.html").stat().st_mtime_ns for p in clients.iterdir()}
+
+
+@pytest.mark.parametrize(
+    ("change", "rebuilt"),
+    [
+        pytest.param("client", {"acme"}, id="client-file"),
+        pytest.param("provider", {"acme", "other"}, id="provider-yaml"),
+        pytest.param("template", {"acme", "other"}, id="template"),
+        pytest.param("mkdocs", {"acme", "other"}, id="mkdocs-yml"),
+        pytest.param("archive", {"other"}, id="issued-version"),
+        pytest.param("overdue", {"acme"}, id="a-test-goes-overdue"),
+        pytest.param("nothing", set(), id="nothing"),
+    ],
+)
+def test_the_cache_never_serves_stale_sites(
+    tiny_site: TinyProject, change: str, rebuilt: set[str]
+) -> None:
+    tiny_site.client()
+    # `other` tests its restores yearly, so a later build date makes only acme's overdue.
+    other = CLIENT.replace("id: acme", "id: other").replace("every: 90d", "every: 365d")
+    tiny_site.client(other, "other")
+    assert tiny_site.tripod("build").code == 0
+    before = _stamps(tiny_site)
+    today = TODAY
+    if change == "client":
+        tiny_site.client(with_change("Acme Dental\n", "Acme Dental Care\n"))
+    elif change == "provider":
+        path = tiny_site.root / "provider.yaml"
+        path.write_text(
+            path.read_text().replace("Southern Cross IT\n", "Southern Cross IT Group\n")
+        )
+    elif change == "template":
+        path = tiny_site.root / "templates" / "site" / "contacts.md"
+        path.write_text(path.read_text() + "\nCall us.\n")
+    elif change == "mkdocs":
+        path = tiny_site.root / "mkdocs.yml"
+        path.write_text(path.read_text().replace("primary: blue grey", "primary: indigo"))
+    elif change == "archive":
+        tiny_site.issue_terms("other")
+    elif change == "overdue":
+        today = TODAY.replace(month=12, day=20)  # acme's pms restore test falls due on 2026-12-13
+    run = tiny_site.tripod("build", today=today)
+    assert run.code == 0, run.err
+    after = _stamps(tiny_site)
+    assert {c for c in before if after[c] != before[c]} == rebuilt
+    assert f"built {len(rebuilt)} client site" in run.err
+    if change == "client":
+        assert "Acme Dental Care" in page_text(site(tiny_site, "acme"))
+    if change == "template":
+        assert "Call us." in page_text(site(tiny_site, "other", "contacts"))
