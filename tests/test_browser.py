@@ -271,7 +271,7 @@ def test_version_selector_works_from_a_plain_web_server(
     site = tiny_site.root / "site" / "clients" / "acme"
     assert json.loads((site / "versions.json").read_text("utf-8")) == EXPECTED_VERSIONS
     assert sorted(p.name for p in site.iterdir()) == [
-        "current", "index.html", "latest", "v1", "versions.json",
+        ".tripod-inputs", "current", "index.html", "latest", "v1", "versions.json",
     ]  # fmt: skip
     # latest/ is a plain copy of current/: any static host serves it.
     current_files = sorted(p.relative_to(site / "current") for p in site.glob("current/**/*"))

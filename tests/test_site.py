@@ -278,6 +278,9 @@ def test_named_clients_only_are_rebuilt(tiny_site: TinyProject) -> None:
     tiny_site.client(CLIENT.replace("id: acme", "id: other"), "other")
     assert tiny_site.tripod("build").code == 0
     other = site(tiny_site, "other").stat().st_mtime_ns
+    # Both files change; only the named client is rebuilt.
+    tiny_site.client(with_change("Acme Dental\n", "Acme Dental Care\n"))
+    tiny_site.client(CLIENT.replace("id: acme", "id: other").replace("Acme", "Other"), "other")
     run = tiny_site.tripod("build", "acme")
     assert run.code == 0, run.err
     assert run.err.startswith("built 1 client site (1 version)")
