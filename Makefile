@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: site serve check test lint docs clean
+.PHONY: site serve check test lint docs clean bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,3 +39,8 @@ docs: $(STAMP)
 
 clean:
 	rm -rf $(VENV) site .tripod
+
+# The benchmark: `make bench N=200`. Figures and ratios, written to bench/results.json.
+N ?= 50
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --clients $(N)

@@ -1,0 +1,180 @@
+"""`make bench`: what Tripod costs against the naive way, on a synthetic portfolio.
+
+Runs, side by side on the same scratch project: the floor (parsing the files
+with PyYAML's C loader), `tripod check`, a cold `tripod build`, a rebuild
+with nothing changed, a rebuild after editing one client, and the naive way
+(one `mkdocs build` process and one `weasyprint` process per client, on the
+same generated content), measured on a sample and scaled to N. Prints each
+figure, the ratios the goals are set in, and peak memory; writes JSON.
+
+    python bench/run.py --clients 200 [--sample 10] [--json bench/results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from portfolio import issue_versions, write_portfolio  # noqa: E402
+
+BIN = Path(sys.executable).parent
+TODAY = dt.date(2026, 11, 25)
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds of a command, and the peak RSS (KiB) of every command run so far."""
+    env = {**os.environ, "TRIPOD_TODAY": TODAY.isoformat()}
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, err = process.communicate()
+    seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed: {err.decode()[-500:]}")
+    return seconds, usage.ru_maxrss
+
+
+def floor(root: Path) -> float:
+    import yaml
+
+    start = time.perf_counter()
+    for path in sorted((root / "clients").glob("*.yaml")):
+        yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+    return time.perf_counter() - start
+
+
+def naive(root: Path, ids: list[str], sample: int) -> float:
+    """Seconds per client the naive way: a process for the site, another for the PDF."""
+    from generator import render, terms
+    from generator.agreement import agreement_html
+    from generator.load import load_client, load_provider
+    from generator.pages import PAGES, SiteData, VersionInfo, write_pages
+    from generator.project import Project
+
+    project = Project.at(root)
+    provider = load_provider(root / "provider.yaml", "provider.yaml", root).model
+    assert provider is not None
+    env = render.environment(root / "templates")
+    work = root / "naive"
+    total = 0.0
+    for cid in ids[:sample]:
+        client = load_client(root / "clients" / f"{cid}.yaml", cid, TODAY).model
+        assert client is not None
+        docs = work / cid / "docs"
+        write_pages(
+            env,
+            SiteData(client, provider, VersionInfo("current", True), TODAY),
+            docs,
+            root / "templates" / "site" / "assets",
+        )
+        nav = "".join(f"  - '{title}': {name}\n" for title, name in PAGES)
+        config = (
+            (root / "mkdocs.yml")
+            .read_text()
+            .replace(
+                "custom_dir: templates/site/overrides",
+                f"custom_dir: {root}/templates/site/overrides",
+            )
+        )
+        (work / cid / "mkdocs.yml").write_text(
+            config + f"\nsite_name: {cid}\ndocs_dir: docs\nsite_dir: out\nnav:\n{nav}"
+        )
+        canonical = terms.canonical(terms.terms(client, provider, project.template_fingerprint()))
+        html = agreement_html(env, client, provider, canonical, None, draft=True)
+        (root / "templates" / "agreement" / f"{cid}.html").write_text(html)
+        seconds, _ = timed([str(BIN / "mkdocs"), "build", "-q"], work / cid)
+        total += seconds
+        seconds, _ = timed(
+            [str(BIN / "weasyprint"), f"{cid}.html", str(work / cid / "a.pdf")],
+            root / "templates" / "agreement",
+        )
+        total += seconds
+        (root / "templates" / "agreement" / f"{cid}.html").unlink()
+    return total / max(1, min(sample, len(ids)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--sample", type=int, default=5, help="clients measured the naive way")
+    parser.add_argument("--json", type=Path, default=HERE / "results.json")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch project")
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="tripod-bench-"))
+    root = scratch / "project"
+    ids = write_portfolio(root, args.clients)
+    versions = issue_versions(root, TODAY)
+    tripod = str(BIN / "tripod")
+    results: dict[str, float] = {}
+    results["floor_load_s"] = floor(root)
+    results["check_s"], _ = timed([tripod, "check"], root)
+    results["cold_build_s"], rss = timed([tripod, "build"], root)
+    results["nothing_changed_s"], _ = timed([tripod, "build"], root)
+    edited = root / "clients" / f"{ids[0]}.yaml"
+    edited.write_text(edited.read_text().replace("name: ", "name: Edited ", 1))
+    results["one_edited_s"], _ = timed([tripod, "build"], root)
+    results["naive_per_client_s"] = naive(root, ids, args.sample)
+    results["peak_rss_mib"] = rss / 1024
+
+    n = args.clients
+    naive_total = results["naive_per_client_s"] * n
+    ratios = {
+        "cold_vs_naive": results["cold_build_s"] / naive_total,
+        "nothing_changed_vs_cold": results["nothing_changed_s"] / results["cold_build_s"],
+        "one_edited_vs_cold": results["one_edited_s"] / results["cold_build_s"],
+        "check_vs_floor": results["check_s"] / max(results["floor_load_s"], 1e-9),
+    }
+    goals = {
+        "cold_vs_naive": 0.25,
+        "nothing_changed_vs_cold": 0.1,
+        "one_edited_vs_cold": 0.1,
+        "check_vs_floor": 3.0,
+    }
+    report = {
+        "clients": n,
+        "issued_versions": versions,
+        "naive_sample": min(args.sample, n),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "seconds": results,
+        "ratios": ratios,
+        "goals": goals,
+    }
+    print(f"Tripod benchmark: {n} clients, {versions} issued versions, on {os.cpu_count()} cores")
+    for name, value in results.items():
+        print(f"  {name:22} {value:10.2f}")
+    print(f"  {'naive_total_s':22} {naive_total:10.2f}  (sampled on {min(args.sample, n)} clients)")
+    for name, value in ratios.items():
+        mark = "ok" if value <= goals[name] else "over the goal"
+        print(f"  {name:22} {value:10.3f}  goal <= {goals[name]}: {mark}")
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {args.json}")
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
+    else:
+        print(f"kept {root}")
+
+
+if __name__ == "__main__":
+    main()
