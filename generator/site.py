@@ -20,6 +20,36 @@ from markupsafe import Markup
 SHIM = "assets/javascripts/iframe-worker-shim.js"
 
 
+class _Bytecode:
+    """Compiled theme templates, kept for the life of the process.
+
+    MkDocs makes a new Jinja environment for every site it builds and would
+    compile Material's templates again each time; the cache is keyed by each
+    template's name and source checksum, so a changed template is compiled anew.
+    """
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def cache(self) -> Any:
+        import jinja2
+
+        codes = self.codes
+
+        class Memory(jinja2.BytecodeCache):
+            def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                if bucket.key in codes:
+                    bucket.bytecode_from_string(codes[bucket.key])
+
+            def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                codes[bucket.key] = bucket.bytecode_to_string()
+
+        return Memory()
+
+
+_BYTECODE = _Bytecode()
+
+
 class SiteError(Exception):
     """MkDocs could not build a site; the message says why in one line."""
 
@@ -66,6 +96,15 @@ def build_site(
         # Markup: escaped once here, and not again by templates that apply `| e`.
         config["site_name"] = Markup(html.escape(site_name))
         config["extra"].update(extra or {})
+        theme_env = config.theme.get_env
+        cache = _BYTECODE.cache()
+
+        def get_env() -> Any:
+            env = theme_env()
+            env.bytecode_cache = cache
+            return env
+
+        config.theme.get_env = get_env  # type: ignore[method-assign]
         if offline:
             config["extra"]["polyfills"] = [SHIM]  # the offline plugin then adds no CDN copy
             config["extra"].pop("version", None)  # no version selector from a USB stick
