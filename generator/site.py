@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from markupsafe import Markup
 
 SHIM = "assets/javascripts/iframe-worker-shim.js"
+FIXED_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip can hold
 
 
 class _Bytecode:
@@ -108,7 +110,19 @@ def build_site(
         if offline:
             config["extra"]["polyfills"] = [SHIM]  # the offline plugin then adds no CDN copy
             config["extra"].pop("version", None)  # no version selector from a USB stick
-        build(config)
+        # MkDocs stamps the build time into sitemap.xml.gz; a fixed epoch keeps
+        # the same input giving the same bytes.
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = FIXED_EPOCH
+        try:
+            build(config)
+        finally:
+            if epoch is None:
+                del os.environ["SOURCE_DATE_EPOCH"]
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = epoch
+        for source_map in site_dir.glob("assets/**/*.map"):
+            source_map.unlink()  # for debugging Material, not for clients: 1.3 MB a site
     except (MkDocsException, OSError, KeyError, ValueError) as e:
         raise SiteError(f"building {site_dir.name}: {' '.join(str(e).split())}") from e
 

@@ -6,6 +6,7 @@ import html
 import json
 import re
 import shutil
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -420,3 +421,24 @@ def test_the_cache_never_serves_stale_sites(
         assert "Acme Dental Care" in page_text(site(tiny_site, "acme"))
     if change == "template":
         assert "Call us." in page_text(site(tiny_site, "other", "contacts"))
+
+
+def test_the_same_input_gives_the_same_bytes_whenever_it_is_built(
+    tiny_site: TinyProject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    tiny_site.client()
+    tiny_site.issue_terms()
+    tiny_site.client(with_change("  version: 1\n", "  version: 2\n"))
+    again = TinyProject(tmp_path_factory.mktemp("again"))
+    shutil.copytree(tiny_site.root, again.root, dirs_exist_ok=True)
+    assert tiny_site.tripod("build").code == 0
+    time.sleep(1.1)  # a build stamped with the time would now differ
+    assert again.tripod("build").code == 0
+    first = tiny_site.root / "site" / "clients"
+    second = again.root / "site" / "clients"
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for name in files:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    assert not [name for name in files if name.suffix == ".map"]
+    assert "lastmod" not in (first / "acme" / "current" / "sitemap.xml").read_text()
