@@ -18,7 +18,7 @@ from .load import SourceMap
 from .model import Client, Provider
 from .pages import SiteData, VersionInfo, context
 from .pdf import Rendered, render
-from .render import PACKAGE_TEMPLATES
+from .render import PACKAGE_TEMPLATES, render_template
 
 SIGNATURE_ANCHORS = ("sig-provider-box", "sig-client-box")
 
@@ -47,7 +47,7 @@ def agreement_html(
         changelog=changelog(previous, archive.loads(canonical)) if previous else [],
         previous=client.agreement.version - 1,
     )
-    return env.get_template("agreement/agreement.html").render(values)
+    return render_template(env, "agreement/agreement.html", values)
 
 
 def render_agreement(

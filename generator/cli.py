@@ -201,20 +201,23 @@ class _Progress:
             self.bar.stop()
 
 
-def _run_build(ctx: click.Context, clients: tuple[str, ...], today: dt.date) -> int:
+def _run_build(
+    ctx: click.Context, clients: tuple[str, ...], today: dt.date, jobs: int | None = None
+) -> int:
     from .archive import ArchiveError
     from .build import BuildError, build
     from .pdf import PdfError
     from .project import ProjectError
+    from .render import TemplateProblem
     from .site import SiteError
 
     project = _project(ctx)
     progress = _Progress()
     try:
-        result, _ = build(project, clients, today, progress.step, progress.start)
+        result, _ = build(project, clients, today, progress.step, progress.start, jobs)
     except (ProjectError, ArchiveError) as e:
         raise UsageProblem(str(e)) from None
-    except (BuildError, SiteError, PdfError) as e:
+    except (BuildError, SiteError, PdfError, TemplateProblem) as e:
         progress.stop()
         click.echo(f"tripod: {e}", err=True)
         return 1
@@ -240,14 +243,19 @@ def _run_build(ctx: click.Context, clients: tuple[str, ...], today: dt.date) -> 
 @click.option(
     "--today", metavar="YYYY-MM-DD", help="The build date (default: today, or TRIPOD_TODAY)."
 )
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per core)."
+)
 @click.pass_context
-def build_command(ctx: click.Context, clients: tuple[str, ...], today: str | None) -> None:
+def build_command(
+    ctx: click.Context, clients: tuple[str, ...], today: str | None, jobs: int | None
+) -> None:
     """Build client sites (all, or the CLIENTS named) and the internal dashboard into site/.
 
     A client whose file cannot be loaded keeps its last good site, and the build
     exits 1. Each site is built in a staging folder and swapped in whole.
     """
-    ctx.exit(_run_build(ctx, clients, _today(today)))
+    ctx.exit(_run_build(ctx, clients, _today(today), jobs))
 
 
 @cli.command("serve")
@@ -301,6 +309,7 @@ def pack_command(ctx: click.Context, client: str, output: Path | None, today: st
     from .build import Builder
     from .pdf import PdfError
     from .project import ProjectError, check_project
+    from .render import TemplateProblem
     from .site import SiteError
 
     project = _project(ctx)
@@ -325,7 +334,7 @@ def pack_command(ctx: click.Context, client: str, output: Path | None, today: st
     target = output or project.root / "site" / "packs" / f"{entry.client.id}.zip"
     try:
         path = Builder(project, date).pack(entry, report.provider.model, target.resolve())
-    except (SiteError, PdfError) as e:
+    except (SiteError, PdfError, TemplateProblem) as e:
         click.echo(f"tripod: {e}", err=True)
         ctx.exit(1)
     click.echo(f"wrote {path}: unzip it and open {entry.client.id}/index.html", err=True)
@@ -348,9 +357,10 @@ def _agreement_errors() -> tuple[type[Exception], ...]:
     from .archive import ArchiveError
     from .pdf import PdfError
     from .project import ProjectError
+    from .render import TemplateProblem
     from .sign import SignError
 
-    return (AgreementError, ArchiveError, PdfError, ProjectError, SignError)
+    return (AgreementError, ArchiveError, PdfError, ProjectError, SignError, TemplateProblem)
 
 
 @cli.command("issue")

@@ -10,6 +10,7 @@ from jinja2 import Environment
 from . import archive, legs, terms
 from .findings import Finding
 from .project import Project, Report
+from .render import render_template
 
 OVERDUE = ("restore-test-overdue", "dr-test-overdue", "bc-review-overdue")
 NEARING_END = dt.timedelta(days=60)
@@ -80,6 +81,6 @@ def dashboard_pages(
         "colour": {"green": "🟢", "amber": "🟠", "red": "🔴"},
     }
     return {
-        "index.md": env.get_template("internal/index.md").render(values),
-        "findings.md": env.get_template("internal/findings.md").render(values),
+        "index.md": render_template(env, "internal/index.md", values),
+        "findings.md": render_template(env, "internal/findings.md", values),
     }

@@ -19,6 +19,7 @@ from . import chart, legs, raci, units
 from .findings import Finding
 from .model import Client, Provider
 from .recovery import covered, estimate, recovery_order
+from .render import render_template
 
 # (title, file, template): the site's navigation, in order. Titles are fixed
 # words, never text from a client file.
@@ -164,7 +165,7 @@ def write_pages(env: Environment, data: SiteData, docs: Path, assets: Path) -> N
     docs.mkdir(parents=True, exist_ok=True)
     values = context(data)
     for _, name in PAGES:
-        page = env.get_template(f"site/{name}").render(values)
+        page = render_template(env, f"site/{name}", values)
         (docs / name).write_text(page, "utf-8")
     if assets.is_dir():
         shutil.copytree(assets, docs / "assets", dirs_exist_ok=True)

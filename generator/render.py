@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
 from . import units
@@ -48,6 +48,19 @@ def hours(value: Fraction | units.Duration | None) -> Markup:
     if isinstance(value, units.Duration):
         value = value.hours
     return text(units.format_hours(value))
+
+
+class TemplateProblem(Exception):
+    """A template failed to render; the message names it, and the line where known."""
+
+
+def render_template(env: Environment, name: str, values: dict[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(values)
+    except TemplateError as e:
+        lineno = getattr(e, "lineno", None)  # syntax errors know their line
+        line = f":{lineno}" if lineno else ""
+        raise TemplateProblem(f"templates/{name}{line}: {e.message or type(e).__name__}") from e
 
 
 def environment(templates: Path) -> Environment:
