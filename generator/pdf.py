@@ -8,7 +8,6 @@ SOURCE_DATE_EPOCH), and the file identifier is a hash of the content.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 import warnings
 from dataclasses import dataclass
@@ -80,10 +79,10 @@ def render(
                         (height - y1) * PX_TO_PT,
                     )
         with warnings.catch_warnings():
-            # WeasyPrint leaves its sRGB profile's file to the garbage collector.
+            # WeasyPrint never closes its sRGB profile's file; it is freed, with a
+            # ResourceWarning, as soon as the write is done.
             warnings.simplefilter("ignore", ResourceWarning)
             pdf = _write(document, attachment, attachment_name, when)
-            gc.collect()
     except (ValueError, OSError) as e:
         raise PdfError(f"rendering the agreement: {' '.join(str(e).split())}") from e
     missing = [a for a in anchors if a not in boxes]

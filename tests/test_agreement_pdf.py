@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import gc
 import hashlib
 import html
 import io
@@ -18,7 +17,6 @@ import json
 import re
 import shutil
 import subprocess
-import warnings
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -191,12 +189,7 @@ def rendered(
     provider = load_provider(root / "provider.yaml", "provider.yaml", root).model
     assert provider is not None
     env = render.environment(root / "templates")
-    # WeasyPrint 70 leaves its sRGB profile file open when it writes PDF/A; under
-    # this project's filterwarnings=error that surfaces as an unraisable warning.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        done = render_agreement(env, root / "templates", canonical, provider, previous, draft)
-        gc.collect()
+    done = render_agreement(env, root / "templates", canonical, provider, previous, draft)
     return canonical, done
 
 
