@@ -418,6 +418,13 @@ def _build_all(
     return done
 
 
+def in_shard(file: str, k: int, n: int) -> bool:
+    """Whether a client file falls in part K of N: by a hash of its name, so the
+    split stays put when other clients come and go."""
+    name = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % n == k - 1
+
+
 def build(
     project: Project,
     names: tuple[str, ...],
@@ -425,10 +432,13 @@ def build(
     on_step: Callable[[str], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     jobs: int | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> tuple[BuildResult, Report]:
     """Builds the named clients' sites (all when none are named) and the dashboard.
 
     `jobs` worker processes build clients in parallel (default: one per core).
+    `shard` (K, N) builds only the K-th of N stable parts of the clients, so N
+    machines can share the work; the first part also builds the dashboard.
     """
     started = time.monotonic()
     report = check_project(project, (), today)
@@ -437,6 +447,8 @@ def build(
         raise BuildError("provider.yaml cannot be loaded; fix it first (tripod check)")
     wanted = {project.display(p) for p in project.client_files(names)}
     chosen = [c for c in report.clients if c.file in wanted]
+    if shard is not None:
+        chosen = [c for c in chosen if in_shard(c.file, *shard)]
     if on_start:
         on_start(len(chosen) + 1)
     builder = Builder(project, today)
@@ -461,8 +473,9 @@ def build(
             buildable.append(entry)
     built = _build_all(builder, provider, buildable, jobs or os.cpu_count() or 1, on_step)
     result.outcomes = [kept.get(e.file) or built[e.file] for e in chosen]
-    builder.build_dashboard(report)
-    result.dashboard = True
+    if shard is None or shard[0] == 1:
+        builder.build_dashboard(report)
+        result.dashboard = True
     if on_step:
         on_step("dashboard")
     shutil.rmtree(builder.staging, ignore_errors=True)

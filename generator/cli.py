@@ -202,7 +202,11 @@ class _Progress:
 
 
 def _run_build(
-    ctx: click.Context, clients: tuple[str, ...], today: dt.date, jobs: int | None = None
+    ctx: click.Context,
+    clients: tuple[str, ...],
+    today: dt.date,
+    jobs: int | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> int:
     from .archive import ArchiveError
     from .build import BuildError, build
@@ -214,7 +218,7 @@ def _run_build(
     project = _project(ctx)
     progress = _Progress()
     try:
-        result, _ = build(project, clients, today, progress.step, progress.start, jobs)
+        result, _ = build(project, clients, today, progress.step, progress.start, jobs, shard)
     except (ProjectError, ArchiveError) as e:
         raise UsageProblem(str(e)) from None
     except (BuildError, SiteError, PdfError, TemplateProblem) as e:
@@ -229,7 +233,11 @@ def _run_build(
     summary = f"built {_plural(len(built), 'client site')} ({_plural(versions, 'version')})"
     if unchanged:
         summary += f", {unchanged} unchanged since the last build,"
-    summary += f" and the dashboard in {result.seconds:.1f} s"
+    summary += (
+        f" and the dashboard in {result.seconds:.1f} s"
+        if result.dashboard
+        else f" in {result.seconds:.1f} s (the dashboard is built by shard 1)"
+    )
     for kept in result.kept:
         click.echo(f"{kept.file}: not built, last good site kept: {kept.reason}", err=True)
     if result.kept:
@@ -246,16 +254,33 @@ def _run_build(
 @click.option(
     "--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per core)."
 )
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Build only part K of N (a stable split of the clients), to spread a build over N CI jobs.",
+)
 @click.pass_context
 def build_command(
-    ctx: click.Context, clients: tuple[str, ...], today: str | None, jobs: int | None
+    ctx: click.Context,
+    clients: tuple[str, ...],
+    today: str | None,
+    jobs: int | None,
+    shard: str | None,
 ) -> None:
     """Build client sites (all, or the CLIENTS named) and the internal dashboard into site/.
 
     A client whose file cannot be loaded keeps its last good site, and the build
     exits 1. Each site is built in a staging folder and swapped in whole.
     """
-    ctx.exit(_run_build(ctx, clients, _today(today), jobs))
+    part = None
+    if shard is not None:
+        import re
+
+        match = re.fullmatch(r"([1-9][0-9]*)/([1-9][0-9]*)", shard)
+        if match is None or int(match[1]) > int(match[2]):
+            raise UsageProblem(f"--shard {shard!r}: write K/N with 1 <= K <= N, like 2/4")
+        part = (int(match[1]), int(match[2]))
+    ctx.exit(_run_build(ctx, clients, _today(today), jobs, part))
 
 
 @cli.command("serve")

@@ -469,3 +469,38 @@ def test_the_output_is_the_same_whatever_the_number_of_workers(
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     for name in files:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_shards_together_equal_a_single_build(
+    tiny_site: TinyProject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    names = ["acme", "bravo", "charlie", "delta", "echo"]
+    for name in names:
+        tiny_site.client(CLIENT.replace("id: acme", f"id: {name}"), name)
+    copies = []
+    for label in ("one", "two"):
+        copy = TinyProject(tmp_path_factory.mktemp(label))
+        shutil.copytree(tiny_site.root, copy.root, dirs_exist_ok=True)
+        copies.append(copy)
+    assert tiny_site.tripod("build").code == 0
+    runs = [copy.tripod("build", "--shard", f"{k}/2") for k, copy in enumerate(copies, start=1)]
+    assert [r.code for r in runs] == [0, 0], [r.err for r in runs]
+    assert "(the dashboard is built by shard 1)" in runs[1].err
+    parts = [{p.name for p in (c.root / "site" / "clients").iterdir()} for c in copies]
+    assert parts[0] | parts[1] == set(names) and not parts[0] & parts[1]
+    assert not (copies[1].root / "site" / "internal").exists()
+    # Laid side by side, the shards are the single build, byte for byte.
+    single = tiny_site.root / "site"
+    for path in sorted(p for p in single.rglob("*") if p.is_file()):
+        relative = path.relative_to(single)
+        owner = (
+            copies[0]
+            if relative.parts[0] == "internal"
+            else next(c for c, part in zip(copies, parts, strict=True) if relative.parts[1] in part)
+        )
+        assert (owner.root / "site" / relative).read_bytes() == path.read_bytes(), relative
+    bad = tiny_site.tripod("build", "--shard", "3/2")
+    assert (bad.code, bad.err) == (
+        2,
+        "tripod: --shard '3/2': write K/N with 1 <= K <= N, like 2/4\n",
+    )
