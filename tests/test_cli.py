@@ -204,3 +204,18 @@ def test_a_bug_is_one_line_and_a_traceback_only_with_verbose(
                 "tripod: unexpected error: RuntimeError: something inside broke "
                 "(run with --verbose for details)\n"
             )
+
+
+def test_the_example_sharded_workflow_builds_every_shard_once() -> None:
+    from generator.load import read_yaml
+
+    path = REPO / "docs" / "ci" / "github-actions-sharded-build.yml"
+    data, _, problems = read_yaml(path.read_bytes(), str(path))
+    assert problems == []
+    build = data["jobs"]["build"]
+    shards = list(build["strategy"]["matrix"]["shard"])
+    runs = [step["run"] for step in build["steps"] if "run" in step]
+    command = next(r for r in runs if r.startswith("tripod build"))
+    total = int(command.rsplit("/", 1)[1])
+    assert shards == list(range(1, total + 1))
+    assert command == "tripod build --shard ${{ matrix.shard }}/" + str(total)
