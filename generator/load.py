@@ -397,21 +397,19 @@ def _alias_problems(text: str, file: str) -> Iterator[Finding]:
 PLACEHOLDER = re.compile(r"<[^<>\n]*>")
 
 
+def _secret(file: str, at: Position, where: str, what: str, hint: str | None) -> Finding:
+    message = f"{where} looks like {what}; it would be published"
+    return Finding(file, *at, "secret-like-value", "error", message, hint)
+
+
 def _scan_text(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Iterator[Finding]:
     """Secrets and unfilled placeholders, in every text value of the file."""
     if isinstance(data, dict):
         for key, value in data.items():
             what = looks_like_secret(key)
             if what:
-                line, column = source.key((*path, key))
-                yield Finding(
-                    file,
-                    line,
-                    column,
-                    "secret-like-value",
-                    "error",
-                    f"a key in {_dotted(path) or 'the document'} looks like {what}; it would be published",
-                )
+                where = f"a key in {_dotted(path) or 'the document'}"
+                yield _secret(file, source.key((*path, key)), where, what, None)
             yield from _scan_text(value, source, file, (*path, key))
     elif isinstance(data, tuple):
         for i, value in enumerate(data):
@@ -420,15 +418,8 @@ def _scan_text(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Ite
         line, column = source.locate(path)
         what = looks_like_secret(data)
         if what:
-            yield Finding(
-                file,
-                line,
-                column,
-                "secret-like-value",
-                "error",
-                f"{_dotted(path)} looks like {what}; it would be published",
-                "keep secrets in the password manager and refer to them by name",
-            )
+            hint = "keep secrets in the password manager and refer to them by name"
+            yield _secret(file, (line, column), _dotted(path), what, hint)
         if PLACEHOLDER.fullmatch(data.strip()):
             yield Finding(
                 file,

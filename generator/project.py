@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import model, terms
+from . import archive, model, terms
 from .check import check
 from .findings import Finding
 from .load import Loaded, load_client, load_provider
@@ -102,7 +102,7 @@ class Project:
 
     def issued_terms(self, client_id: str, version: int) -> bytes | None:
         """The canonical terms archived for an issued version, or None."""
-        path = self.agreements_dir / client_id / f"v{version}" / "terms.json"
+        path = self.agreements_dir / client_id / f"v{version}" / archive.TERMS
         try:
             return terms.canonical(json.loads(path.read_bytes()))
         except FileNotFoundError:
