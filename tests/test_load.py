@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import generator
 from conftest import CLIENT, TODAY, TinyProject, with_change
@@ -1320,6 +1322,72 @@ def test_secret_like_value(
     assert hints(tiny) == [
         ("secret-like-value", "keep secrets in the password manager and refer to them by name")
     ]
+
+
+SECRET_PIECES = st.sampled_from(
+    [
+        "AKIA",
+        "IOSFODNN7EXAMPLE",
+        "password",
+        "Passphrase",
+        "=",
+        ": ",
+        "Tr0ub4dor!",
+        "https://",
+        "backup:hunter2@",
+        "-----BEGIN ",
+        "RSA ",
+        "PRIVATE KEY-----",
+        "<",
+        ">",
+        "fill me in",
+        "'",
+        "\\",
+        " ",
+        "  ",
+        "nightly to the NAS",
+        "xoxb-",
+        "0123456789abcdef",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.lists(SECRET_PIECES, max_size=6).map("".join), min_size=1, max_size=4),
+    style=st.sampled_from([None, "'", '"', "|", ">"]),
+    width=st.integers(min_value=8, max_value=80),
+)
+def test_the_whole_file_shortcut_never_changes_the_findings(
+    values: list[str], style: str | None, width: int
+) -> None:
+    # Files whose text shows no clue skip the scan of each value; written in any
+    # style, folded at any width, a value found by the scan must show its clue.
+    text = yaml.dump(
+        {f"note{i}": value for i, value in enumerate(values)},
+        default_style=style,
+        width=width,
+        allow_unicode=True,
+    )
+    raw = text.encode()
+    shortcut = load.read_yaml(raw, FILE)[2]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(load, "_may_flag", lambda _: True)
+        scanned = load.read_yaml(raw, FILE)[2]
+    assert shortcut == scanned
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'note: "\\x41KIAIOSFODNN7EXAMPLE"',
+        'note: "pass\\u0077ord: Tr0ub4dor!"',
+        'note: "AK\\\n  IAIOSFODNN7EXAMPLE"',
+    ],
+)
+def test_a_secret_written_with_escapes_is_found(line: str) -> None:
+    problems = load.read_yaml(line.encode(), FILE)[2]
+    assert [p.code for p in problems] == ["secret-like-value"]
 
 
 def test_plain_words_about_a_password_are_not_a_secret(tiny: TinyProject) -> None:
