@@ -19,7 +19,7 @@ import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from . import model
 from .findings import Finding
 from .references import reference_problems
-from .secrets import looks_like_secret, redact
+from .secrets import looks_like_secret, might_hold_secret, redact
 
 MAX_BYTES = 1_000_000  # the largest client seen is ~20 KB; anything near this is a mistake
 MAX_DEPTH = 32
@@ -77,12 +77,10 @@ class Loaded(Generic[M]):
     model: M | None
     findings: list[Finding]
     source: SourceMap
-    data: Any = None
 
 
 # ------------------------------------------------------------------ YAML 1.2
 
-_NULL = re.compile(r"~|null|Null|NULL|")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(
@@ -124,14 +122,18 @@ class _Composer(_Parser):  # type: ignore[misc]
         return _PLAIN
 
 
+_WORDS: dict[str, Any] = {"": None, "~": None, "null": None, "Null": None, "NULL": None, **_BOOL}
+_NUMBER_START = frozenset("-+.0123456789")
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
     value: str = node.value
-    if node.tag == _QUOTED or node.style:
+    if node.style or node.tag == _QUOTED:
         return value
-    if _NULL.fullmatch(value):
-        return None
-    if value in _BOOL:
-        return _BOOL[value]
+    if value in _WORDS:
+        return _WORDS[value]
+    if value[0] not in _NUMBER_START:  # most values: text, no pattern can match
+        return value
     if _INT.fullmatch(value):
         base = 8 if value.startswith("0o") else 16 if value.startswith("0x") else 10
         number = SourceInt(int(value[2:] if base != 10 else value, base))
@@ -187,28 +189,29 @@ class _Reader:
                 )
             self.too_large = True
             return None
-        if node.tag not in (_PLAIN, _QUOTED):
+        if node.tag != _PLAIN and node.tag != _QUOTED:
             self.problem(
                 node,
                 "schema/tag",
                 f"{_dotted(path) or 'the document'} has the tag {node.tag!r}",
                 "remove the tag: Tripod files use plain YAML values only",
             )
-        if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
-        if isinstance(node, yaml.SequenceNode):
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            return _scalar(cast(yaml.ScalarNode, node))
+        depth += 1
+        if kind is yaml.SequenceNode:
             # Tuples: the models are frozen, and strict validation takes lists as tuples only.
-            return tuple(
-                self.read(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
-            )
+            return tuple([self.read(item, (*path, i), depth) for i, item in enumerate(node.value)])
         result: dict[str, Any] = {}
+        keys = self.source.keys
         for key_node, value_node in node.value:
             key = self.key(key_node, path)
             if key is None:
                 continue
             key_path = (*path, key)
             if key in result:
-                first = self.source.keys[key_path]
+                first = keys[key_path]
                 self.problem(
                     key_node,
                     "schema/duplicate-key",
@@ -216,14 +219,16 @@ class _Reader:
                     "YAML keeps only the last one: remove one of them",
                 )
                 continue
-            self.source.keys[key_path] = (
-                key_node.start_mark.line + 1,
-                key_node.start_mark.column + 1,
-            )
-            result[key] = self.read(value_node, key_path, depth + 1)
+            mark = key_node.start_mark
+            keys[key_path] = (mark.line + 1, mark.column + 1)
+            result[key] = self.read(value_node, key_path, depth)
         return result
 
     def key(self, node: yaml.Node, path: Path_) -> str | None:
+        if type(node) is yaml.ScalarNode and not node.style and node.tag == _PLAIN:
+            value: str = node.value
+            if value and value[0] not in _NUMBER_START and value not in _WORDS and value != "<<":
+                return value  # the usual key: a plain name
         if not isinstance(node, yaml.ScalarNode):
             self.problem(
                 node, "schema/bad-key", f"a key in {_dotted(path) or 'the document'} is not a name"
@@ -362,6 +367,8 @@ def read_yaml(
         problems.extend(_alias_problems(text, file))
     if reader.aliases or reader.too_large:
         data = None
+    elif _may_flag(text):
+        problems.extend(_scan_text(data, reader.source, file))
     return data, reader.source, problems
 
 
@@ -400,6 +407,17 @@ PLACEHOLDER = re.compile(r"<[^<>\n]*>")
 def _secret(file: str, at: Position, where: str, what: str, hint: str | None) -> Finding:
     message = f"{where} looks like {what}; it would be published"
     return Finding(file, *at, "secret-like-value", "error", message, hint)
+
+
+def _may_flag(text: str) -> bool:
+    """Whether any value written in `text` might be a secret or a placeholder.
+
+    A clean file (nearly every file) is then checked with a few substring
+    tests instead of value by value. The clues contain no whitespace, so a
+    value's clue is in the text it is written in, unless written through an
+    escape (a backslash in a double-quoted value).
+    """
+    return "\\" in text or "<" in text or might_hold_secret(text)
 
 
 def _scan_text(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Iterator[Finding]:
@@ -597,21 +615,20 @@ def load_model(
     if data is None:
         if not findings:  # a document that is only `~`, or only `---`
             findings.append(Finding(file, 1, 1, "schema/empty", "error", "the file has no fields"))
-        return Loaded(file, None, findings, source, data)
-    findings.extend(_scan_text(data, source, file))
+        return Loaded(file, None, findings, source)
     if not isinstance(data, dict):
         message = f"expected a mapping of fields (like `id: ...`), got {_describe(data)}"
         findings.append(Finding(file, 1, 1, "schema/wrong-type", "error", message))
-        return Loaded(file, None, findings, source, data)
+        return Loaded(file, None, findings, source)
     try:
         parsed = root.model_validate(_present(data), context={"today": today})
     except ValidationError as e:
         findings.extend(_validation_findings(e, root, source, file))
-        return Loaded(file, None, findings, source, data)
+        return Loaded(file, None, findings, source)
     if check is not None:
         findings.extend(check(parsed, source))
     loadable = not any(f.is_schema for f in findings)
-    return Loaded(file, parsed if loadable else None, findings, source, data)
+    return Loaded(file, parsed if loadable else None, findings, source)
 
 
 def _load(path: Path, file: str, root: type[M], today: Any, check: Any) -> Loaded[M]:

@@ -7,8 +7,11 @@ project is a folder with `mkdocs.yml`.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,8 +136,27 @@ class Report:
         return sorted(found, key=Finding.sort_key)
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Loading makes many small objects and no reference cycles to speak of;
+    the cyclic collector would walk the growing list of reports again and
+    again for nothing (a third of the time of a check of 1,000 clients)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def check_project(project: Project, names: tuple[str, ...], today: dt.date) -> Report:
     """Loads and checks the provider and the named clients (all when none are named)."""
+    with _no_cycle_collection():
+        return _check_project(project, names, today)
+
+
+def _check_project(project: Project, names: tuple[str, ...], today: dt.date) -> Report:
     provider = load_provider(project.provider_file, "provider.yaml", project.root)
     template = project.template_fingerprint() if provider.model else ""
     reports = []
