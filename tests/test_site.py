@@ -423,6 +423,88 @@ def test_the_cache_never_serves_stale_sites(
         assert "Call us." in page_text(site(tiny_site, "other", "contacts"))
 
 
+def _inodes(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_an_issued_version_is_rebuilt_only_when_what_it_depends_on_changes(
+    tiny_site: TinyProject,
+) -> None:
+    tiny_site.client()
+    tiny_site.issue_terms()
+    tiny_site.client(with_change("  version: 1\n", "  version: 2\n"))
+    tiny_site.issue_terms(version=2)
+    tiny_site.client(with_change("  version: 1\n", "  version: 3\n"))
+    assert tiny_site.tripod("build").code == 0
+    live = tiny_site.root / "site" / "clients" / "acme"
+    v1, v2, current = _inodes(live / "v1"), _inodes(live / "v2"), _inodes(live / "current")
+
+    # The client's file changes: the current site is rebuilt, the issued ones are kept whole.
+    tiny_site.client(
+        with_change("  version: 1\n", "  version: 3\n").replace("Acme Dental\n", "Acme Care\n")
+    )
+    run = tiny_site.tripod("build")
+    assert run.code == 0, run.err
+    assert run.err.startswith("built 1 client site (1 version, 2 issued unchanged and kept)")
+    assert _inodes(live / "v1") == v1 and _inodes(live / "v2") == v2
+    assert _inodes(live / "current")["index.html"] != current["index.html"]
+    assert "Acme Care" in page_text(site(tiny_site, "acme"))
+    assert "Acme Care" not in page_text(site(tiny_site, "acme", version="v2"))
+
+    # Version 2 gains a signed file: v2 is rebuilt and offers it; v1 does not depend on v2.
+    signed = tiny_site.root / "agreements" / "acme" / "v2" / "agreement-signed.pdf"
+    signed.write_bytes(b"%PDF-1.7 stand-in for a signed agreement")
+    run = tiny_site.tripod("build")
+    assert run.err.startswith("built 1 client site (2 versions, 1 issued unchanged and kept)")
+    assert _inodes(live / "v1") == v1
+    assert _inodes(live / "v2")["index.html"] != v2["index.html"]
+    assert (live / "v2" / "agreement-signed.pdf").read_bytes() == signed.read_bytes()
+    assert "agreement-signed.pdf" not in _inodes(live / "v1")
+
+
+def test_identical_assets_are_stored_once_and_every_client_folder_stands_alone(
+    tiny_site: TinyProject, tmp_path: Path
+) -> None:
+    tiny_site.client()
+    tiny_site.client(CLIENT.replace("id: acme", "id: other"), "other")
+    assert tiny_site.tripod("build").code == 0
+    clients = tiny_site.root / "site" / "clients"
+    acme = _inodes(clients / "acme")
+    other = _inodes(clients / "other")
+    internal = _inodes(tiny_site.root / "site" / "internal")
+    assets = [name for name in acme if name.startswith("current/assets/")]
+    assert len(assets) > 10
+    for name in assets:
+        assert acme[name] == other[name] == internal[name.removeprefix("current/")], name
+        assert acme[name] == acme[name.replace("current/", "latest/", 1)], name
+    # Pages are the client's own.
+    assert acme["current/index.html"] != other["current/index.html"]
+    own = sum(
+        (clients / "acme" / name).stat().st_size
+        for name, inode in acme.items()
+        if inode not in set(other.values()) and not name.startswith("latest/")
+    )
+    assert own < 1_000_000
+
+    # A client folder copied anywhere is complete: every file there, readable on its own.
+    copy = tmp_path / "acme"
+    shutil.copytree(clients / "acme", copy)
+    shutil.rmtree(tiny_site.root / "site")
+    assert _inodes(copy).keys() == acme.keys()
+    assert "Acme Dental" in page_text(copy / "current" / "index.html")
+    stylesheet = next(n for n in assets if n.endswith(".css"))
+    assert (copy / stylesheet).stat().st_size > 0
+
+    # Files no site uses any more leave the store.
+    tiny_site.client()
+    (tiny_site.root / "clients" / "other.yaml").unlink()
+    assert tiny_site.tripod("build").code == 0
+    store = tiny_site.root / "site" / ".store"
+    assert store.is_dir() and all(p.stat().st_nlink > 1 for p in store.iterdir())
+
+
 def test_the_same_input_gives_the_same_bytes_whenever_it_is_built(
     tiny_site: TinyProject, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -493,6 +575,8 @@ def test_shards_together_equal_a_single_build(
     single = tiny_site.root / "site"
     for path in sorted(p for p in single.rglob("*") if p.is_file()):
         relative = path.relative_to(single)
+        if relative.parts[0] == ".store":
+            continue  # each machine's own: the files it holds are in the sites compared
         owner = (
             copies[0]
             if relative.parts[0] == "internal"
@@ -504,3 +588,38 @@ def test_shards_together_equal_a_single_build(
         2,
         "tripod: --shard '3/2': write K/N with 1 <= K <= N, like 2/4\n",
     )
+
+
+def test_the_theme_listing_kept_for_the_process_is_the_one_mkdocs_makes(tmp_path: Path) -> None:
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import Files
+
+    from generator.site import _ThemeFiles
+
+    overrides = tmp_path / "overrides"
+    shutil.copytree(REPO / "templates" / "site" / "overrides", overrides)
+    config_file = tmp_path / "mkdocs.yml"
+    config_file.write_text(
+        (REPO / "mkdocs.yml")
+        .read_text()
+        .replace("custom_dir: templates/site/overrides", f"custom_dir: {overrides}")
+    )
+    (tmp_path / "docs").mkdir()
+    config = load_config(config_file=str(config_file), docs_dir=str(tmp_path / "docs"))
+    theme = config.theme
+    kept = _ThemeFiles()
+
+    def listing(wrapped: bool) -> list[tuple[str, str | None]]:
+        env = theme.get_env()
+        if wrapped:
+            kept.wrap(env, theme.dirs, theme.custom_dir, theme.static_templates)
+        files = Files([])
+        files.add_files_from_theme(env, config)
+        return [(f.src_uri, f.abs_src_path) for f in files]
+
+    assert listing(True) == listing(True) == listing(False)
+    assert len(listing(False)) > 20
+    # The project's own overrides are listed afresh: a file added there is copied.
+    (overrides / "extra.css").write_text("body {}\n")
+    assert ("extra.css", str(overrides / "extra.css")) in listing(True)
+    assert listing(True) == listing(False)
