@@ -17,10 +17,10 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -34,19 +34,62 @@ BIN = Path(sys.executable).parent
 TODAY = dt.date(2026, 11, 25)
 
 
+def _tree_pss_kib(pid: int) -> int:
+    """Proportional set size of a process and its descendants (KiB): memory shared
+    by forked workers is counted once, not once per worker."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def timed(command: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds of a command, and the peak RSS (KiB) of every command run so far."""
+    """Wall seconds of a command, and its peak memory (KiB) with all its workers together."""
     env = {**os.environ, "TRIPOD_TODAY": TODAY.isoformat()}
     start = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_pss_kib(process.pid))
+            stop.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, err = process.communicate()
     seconds = time.perf_counter() - start
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stop.set()
+    sampler.join()
     if process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed: {err.decode()[-500:]}")
-    return seconds, usage.ru_maxrss
+    return seconds, peak
+
+
+def disk_bytes(folder: Path) -> int:
+    """Bytes on disk below a folder, each hard-linked file counted once."""
+    seen: set[int] = set()
+    total = 0
+    for path in folder.rglob("*"):
+        stat = path.lstat()
+        if path.is_file() and stat.st_ino not in seen:
+            seen.add(stat.st_ino)
+            total += stat.st_blocks * 512
+    return total
 
 
 def floor(root: Path) -> float:
@@ -123,14 +166,18 @@ def main() -> None:
     tripod = str(BIN / "tripod")
     results: dict[str, float] = {}
     results["floor_load_s"] = floor(root)
-    results["check_s"], _ = timed([tripod, "check"], root)
-    results["cold_build_s"], rss = timed([tripod, "build"], root)
+    results["check_s"], check_kib = timed([tripod, "check"], root)
+    results["cold_build_s"], build_kib = timed([tripod, "build"], root)
+    site_bytes = disk_bytes(root / "site")
     results["nothing_changed_s"], _ = timed([tripod, "build"], root)
     edited = root / "clients" / f"{ids[0]}.yaml"
     edited.write_text(edited.read_text().replace("name: ", "name: Edited ", 1))
     results["one_edited_s"], _ = timed([tripod, "build"], root)
     results["naive_per_client_s"] = naive(root, ids, args.sample)
-    results["peak_rss_mib"] = rss / 1024
+    results["check_peak_mib"] = check_kib / 1024
+    results["build_peak_mib"] = build_kib / 1024
+    results["site_mib"] = site_bytes / 2**20
+    results["site_per_client_mib"] = site_bytes / 2**20 / args.clients
 
     n = args.clients
     naive_total = results["naive_per_client_s"] * n

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment
 
@@ -48,6 +49,7 @@ class Outcome:
     versions: int = 0
     reason: str | None = None  # why the last good site was kept
     cached: bool = False  # nothing it depends on changed: the site was left as it was
+    reused: int = 0  # issued versions whose sites were unchanged and kept
 
 
 @dataclass(slots=True)
@@ -94,6 +96,10 @@ class Builder:
     @property
     def staging(self) -> Path:
         return self.root / ".staging"
+
+    @property
+    def store(self) -> Store:
+        return Store(self.root / ".store")
 
     def stage(self, name: str) -> Path:
         folder = self.staging / f"{name}-{uuid.uuid4().hex[:8]}"
@@ -179,8 +185,9 @@ class Builder:
             frozen = VersionInfo(
                 v.label, False, tuple(x for x in listed if x.number <= v.number), False, since
             )
+            # As of its effective date: an issued version's pages never depend on the build day.
             data = SiteData(
-                archive.client_of(v), archive.provider_of(v, provider), frozen, self.today
+                archive.client_of(v), archive.provider_of(v, provider), frozen, v.effective
             )
             result.append((data, v.documents()))
         return result
@@ -201,39 +208,60 @@ class Builder:
         digest.update(json.dumps(findings, sort_keys=True, default=str).encode())
         return digest.hexdigest()
 
+    def version_inputs(self, client_id: str, number: int) -> str:
+        """A key over everything issued version N's site depends on: the archived
+        versions up to N (terms and signed files) and the project-wide inputs.
+        Its pages never change with the client's file, the findings or the date."""
+        digest = hashlib.sha256(self.shared)
+        digest.update(client_id.encode() + b"\0")
+        for issued in archive.issued_versions(self.project.agreements_dir, client_id):
+            if issued.number <= number:
+                digest.update(f"{issued.label}\0".encode() + _tree_digest(issued.folder))
+        return digest.hexdigest()
+
     def build_client(self, report: ClientReport, provider: Provider) -> Outcome:
         client = report.client
         assert client is not None
         live = self.root / "clients" / client.id
         key = self.inputs(report)
-        try:
-            if (live / INPUTS).read_text("utf-8") == key:
-                return Outcome(client.id, report.file, True, 0, cached=True)
-        except OSError:
-            pass
+        before = _read_inputs(live / INPUTS)
+        if before.get("site") == key:
+            return Outcome(client.id, report.file, True, 0, cached=True)
         stage = self.stage(client.id)
         try:
             versions = self.versions(client, provider, report.findings)
             entries = []
+            keys: dict[str, str] = {}
+            reused = 0
             for data, documents in versions:
                 label = data.version.label
                 out = stage / label
+                entries.append(_version_entry(data, client, versions[0][0].version.issued))
+                if not data.version.current:
+                    keys[label] = self.version_inputs(client.id, int(label[1:]))
+                    if before.get("versions", {}).get(label) == keys[label] and _link_tree(
+                        live / label, out
+                    ):
+                        reused += 1
+                        continue
                 self.build_version(
                     data, out, stage / ".docs" / label, self.url("clients", client.id, label)
                 )
                 for _, path in documents:
                     shutil.copy2(path, out / path.name)
-                entries.append(_version_entry(data, client, versions[0][0].version.issued))
             self.draft(client, provider, stage / "current" / DRAFT)
-            shutil.copytree(stage / "current", stage / "latest", copy_function=shutil.copy2)
             shutil.rmtree(stage / ".docs")
+            for label in ("current", *keys):
+                self.store.deduplicate(stage / label / "assets")
+            _link_tree(stage / "current", stage / "latest")
             (stage / "versions.json").write_text(json.dumps(entries, indent=2) + "\n", "utf-8")
             (stage / "index.html").write_text(_REDIRECT, "utf-8")
-            (stage / INPUTS).write_text(key, "utf-8")
+            record = {"site": key, "versions": keys}
+            (stage / INPUTS).write_text(json.dumps(record, indent=2) + "\n", "utf-8")
             _swap(stage, live)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
-        return Outcome(client.id, report.file, True, len(versions))
+        return Outcome(client.id, report.file, True, len(versions), reused=reused)
 
     def draft(self, client: Client, provider: Provider, target: Path) -> None:
         """The draft agreement of the current terms, marked DRAFT and unsigned."""
@@ -277,6 +305,7 @@ class Builder:
                 site_url=self.url("internal"),
                 extra={"tripod_banner": "Internal: for the provider's staff, never for clients."},
             )
+            self.store.deduplicate(stage / "site" / "assets")
             _swap(stage / "site", self.root / "internal")
         finally:
             shutil.rmtree(stage, ignore_errors=True)
@@ -339,6 +368,83 @@ def _tree_digest(folder: Path) -> bytes:
                 digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
                 digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.digest()
+
+
+def _read_inputs(path: Path) -> dict[str, Any]:
+    """The keys a client folder was built from (empty when unknown or unreadable)."""
+    try:
+        record = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _link_tree(source: Path, target: Path) -> bool:
+    """`target` as a copy of `source` made of hard links (copies where links fail).
+    False when there is no such source."""
+    if not source.is_dir():
+        return False
+    shutil.copytree(source, target, copy_function=_link_or_copy)
+    return True
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    """One copy of each distinct asset of the built sites, by content.
+
+    A site's assets (Material's scripts, styles and fonts, Tripod's own) that
+    are identical to one already stored become hard links to it, so a thousand
+    clients' sites hold the theme once on disk while each client folder stays
+    complete on its own: copy it anywhere and it works. (`latest/` and an
+    unchanged issued version are hard links to what they copy, whole.)
+    Nothing writes into a built file in place, so shared inodes stay intact.
+    """
+
+    folder: Path
+
+    def deduplicate(self, tree: Path) -> None:
+        if not tree.is_dir():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for path in sorted(tree.rglob("*")):
+            if not path.is_file() or path.is_symlink():
+                continue
+            stat = path.stat()
+            if stat.st_nlink > 1:
+                continue  # already a link: an unchanged version kept as it was
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            stored = self.folder / digest
+            try:
+                os.link(path, stored)  # the first of its kind: it becomes the stored copy
+                continue
+            except FileExistsError:
+                pass
+            except OSError:
+                return  # a filesystem without hard links: plain copies it is
+            spare = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+            try:
+                os.link(stored, spare)
+            except OSError:
+                continue
+            os.replace(spare, path)
+
+    def prune(self) -> None:
+        """Forgets stored files no built site uses any more."""
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            try:
+                if path.stat().st_nlink == 1:
+                    path.unlink()
+            except OSError:
+                pass
 
 
 def _swap(new: Path, live: Path) -> None:
@@ -479,5 +585,6 @@ def build(
     if on_step:
         on_step("dashboard")
     shutil.rmtree(builder.staging, ignore_errors=True)
+    builder.store.prune()
     result.seconds = time.monotonic() - started
     return result, report

@@ -229,8 +229,10 @@ def _run_build(
         progress.stop()
     built = [o for o in result.outcomes if o.built and not o.cached]
     unchanged = sum(o.cached for o in result.outcomes)
-    versions = sum(o.versions for o in built)
-    summary = f"built {_plural(len(built), 'client site')} ({_plural(versions, 'version')})"
+    versions = sum(o.versions - o.reused for o in built)
+    reused = sum(o.reused for o in built)
+    summary = f"built {_plural(len(built), 'client site')} ({_plural(versions, 'version')}"
+    summary += f", {reused} issued unchanged and kept)" if reused else ")"
     if unchanged:
         summary += f", {unchanged} unchanged since the last build,"
     summary += (
