@@ -639,3 +639,6 @@ def main(argv: list[str] | None = None) -> None:
             )
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+from . import cli_publish  # noqa: E402, F401  (registers publish and access)

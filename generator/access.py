@@ -1,0 +1,194 @@
+"""Who may read the published sites: one htpasswd file per client, one for the staff.
+
+The files live with the published sites (`<target>/access/`), never in the
+project: a password is read from a prompt or standard input, hashed here and
+never stored or printed.
+
+The hash is SHA-512-crypt (`$6$`, 5,000 rounds), which nginx checks with the
+system's crypt(). Basic auth sends the password with every request and nginx
+checks it every time, without a cache, in the worker that serves the other
+requests: this hash costs about 2-4 ms of one core per request, where bcrypt at
+cost 10 costs about 80 ms (a page with its assets would take a second of CPU,
+and a few clients opening pages would stall the server). The price of the fast
+hash is paid in password length: Tripod asks for at least MIN_LENGTH
+characters, so a leaked file is still not worth cracking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+MIN_LENGTH = 12
+ROUNDS = 5000
+STAFF = "staff"  # the dashboard's file: access/staff.htpasswd (clients are in access/clients/)
+_USER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
+_ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_SALT = re.compile(r"[./0-9A-Za-z]{1,16}")
+# The order SHA-512-crypt takes the digest's bytes in, three at a time.
+_ORDER = (
+    (0, 21, 42), (22, 43, 1), (44, 2, 23), (3, 24, 45), (25, 46, 4), (47, 5, 26), (6, 27, 48),
+    (28, 49, 7), (50, 8, 29), (9, 30, 51), (31, 52, 10), (53, 11, 32), (12, 33, 54),
+    (34, 55, 13), (56, 14, 35), (15, 36, 57), (37, 58, 16), (59, 17, 38), (18, 39, 60),
+    (40, 61, 19), (62, 20, 41),
+)  # fmt: skip
+
+
+class AccessError(Exception):
+    """A bad user name or password, or an access file that cannot be written."""
+
+
+def sha512_crypt(password: str, salt: str, rounds: int | None = None) -> str:
+    """SHA-512-crypt as glibc's crypt() and nginx read it (Drepper's specification)."""
+    if not _SALT.fullmatch(salt):
+        raise ValueError("the salt is 1 to 16 characters of [./0-9A-Za-z]")
+    key, salt_bytes = password.encode("utf-8"), salt.encode("ascii")
+    count = ROUNDS if rounds is None else min(max(rounds, 1000), 999_999_999)
+    sha = hashlib.sha512
+    alternate = sha(key + salt_bytes + key).digest()
+    first = sha(key + salt_bytes)
+    length = len(key)
+    for _ in range(length // 64):
+        first.update(alternate)
+    first.update(alternate[: length % 64])
+    bit = length
+    while bit:
+        first.update(alternate if bit & 1 else key)
+        bit >>= 1
+    digest = first.digest()
+    p_bytes = _stretch(sha(key * length).digest(), length)
+    s_bytes = _stretch(sha(salt_bytes * (16 + digest[0])).digest(), len(salt_bytes))
+    for i in range(count):
+        step = sha(p_bytes if i & 1 else digest)
+        if i % 3:
+            step.update(s_bytes)
+        if i % 7:
+            step.update(p_bytes)
+        step.update(digest if i & 1 else p_bytes)
+        digest = step.digest()
+    encoded = "".join(_b64(digest[a], digest[b], digest[c], 4) for a, b, c in _ORDER)
+    encoded += _b64(0, 0, digest[63], 2)
+    prefix = "$6$" if rounds is None else f"$6$rounds={count}$"
+    return f"{prefix}{salt}${encoded}"
+
+
+def _stretch(block: bytes, length: int) -> bytes:
+    return (block * (length // len(block) + 1))[:length]
+
+
+def _b64(b2: int, b1: int, b0: int, count: int) -> str:
+    word = (b2 << 16) | (b1 << 8) | b0
+    out = []
+    for _ in range(count):
+        out.append(_ITOA64[word & 0x3F])
+        word >>= 6
+    return "".join(out)
+
+
+def hash_password(password: str) -> str:
+    salt = "".join(secrets.choice(_ITOA64) for _ in range(16))
+    return sha512_crypt(password, salt)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise AccessError(
+            f"the password is {len(password)} characters; use at least {MIN_LENGTH}"
+            " (a passphrase of a few words is easiest)"
+        )
+    if any(ord(c) < 32 or c == "\x7f" for c in password):
+        raise AccessError("the password contains a control character")
+
+
+@dataclass(frozen=True, slots=True)
+class AccessFile:
+    """One htpasswd file: `user:hash` lines."""
+
+    path: Path
+
+    def users(self) -> dict[str, str]:
+        try:
+            text = self.path.read_text("utf-8")
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError) as e:
+            raise AccessError(f"{self.path} cannot be read: {e}") from e
+        found = {}
+        for line in text.splitlines():
+            if ":" in line and not line.startswith("#"):
+                user, hashed = line.split(":", 1)
+                found[user] = hashed
+        return found
+
+    def write(self, users: dict[str, str]) -> None:
+        """Replaces the file whole (never half-written), readable by its owner and group."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}")
+        text = "".join(f"{user}:{hashed}\n" for user, hashed in sorted(users.items()))
+        try:
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(partial, self.path)
+        except OSError as e:
+            partial.unlink(missing_ok=True)
+            raise AccessError(f"{self.path} cannot be written: {e.strerror or e}") from e
+
+    def ensure(self) -> None:
+        """An empty file (nobody may sign in) where there is none yet."""
+        if not self.path.exists():
+            self.write({})
+
+
+def access_dir(target: Path) -> Path:
+    return target / "access"
+
+
+def access_file(target: Path, client: str | None) -> AccessFile:
+    """The file for a client's site, or the staff's (client None)."""
+    folder = access_dir(target)
+    if client is None:
+        return AccessFile(folder / f"{STAFF}.htpasswd")
+    return AccessFile(folder / "clients" / f"{client}.htpasswd")
+
+
+def check_user(user: str) -> None:
+    if not _USER.fullmatch(user):
+        raise AccessError(
+            f"{user!r} is not a user name: letters, digits and . _ @ + -, at most 64,"
+            " starting with a letter or digit"
+        )
+
+
+def add(target: Path, client: str | None, user: str, password: str) -> bool:
+    """Adds a user or changes their password; True when the user was new."""
+    check_user(user)
+    check_password(password)
+    file = access_file(target, client)
+    users = file.users()
+    new = user not in users
+    users[user] = hash_password(password)
+    file.write(users)
+    return new
+
+
+def remove(target: Path, client: str | None, user: str) -> None:
+    file = access_file(target, client)
+    users = file.users()
+    if user not in users:
+        raise AccessError(f"{user!r} has no access to {_what(client)}")
+    del users[user]
+    file.write(users)
+
+
+def users(target: Path, client: str | None) -> list[str]:
+    return sorted(access_file(target, client).users())
+
+
+def _what(client: str | None) -> str:
+    return "the dashboard" if client is None else f"{client}'s site"

@@ -1,0 +1,185 @@
+"""`tripod publish` and `tripod access`: the sites behind a web server, and who may read them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import UsageProblem, _plural, _project, cli
+
+_TARGET = click.option(
+    "--target",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="TRIPOD_PUBLISH_TARGET",
+    required=True,
+    help="The folder the web server serves from (or TRIPOD_PUBLISH_TARGET).",
+)
+
+
+@cli.command("publish")
+@_TARGET
+@click.option("--rollback", is_flag=True, help="Make the release before the current one current.")
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Releases to keep for rollback.",
+)
+@click.option("--listen", metavar="[ADDRESS:]PORT", help="Where nginx listens (default 443 or 80).")
+@click.option("--server-name", default="_", show_default=True, help="nginx server_name.")
+@click.option("--tls-cert", metavar="PATH", help="The TLS certificate chain on the web host.")
+@click.option("--tls-key", metavar="PATH", help="The TLS private key on the web host.")
+@click.option(
+    "--server-root",
+    metavar="PATH",
+    help="Where the target folder is on the web host, when it is copied there (default: --target).",
+)
+@click.pass_context
+def publish_command(
+    ctx: click.Context,
+    target: Path,
+    rollback: bool,
+    keep: int,
+    listen: str | None,
+    server_name: str,
+    tls_cert: str | None,
+    tls_key: str | None,
+    server_root: str | None,
+) -> None:
+    """Lay out the built sites under TARGET for nginx and switch them in at once.
+
+    Each publish makes a new release folder, then points TARGET/current at it
+    with one atomic rename: readers get whole old pages or whole new ones. The
+    nginx configuration for the layout is written to TARGET/nginx/. Run
+    `tripod build` first; publish copies what was built.
+    """
+    from .publish import PublishError, Server, publish
+    from .publish import rollback as roll_back
+
+    try:
+        if rollback:
+            name = roll_back(target)
+            click.echo(f"rolled back: current -> releases/{name}", err=True)
+            return
+        server = Server(listen, server_name, tls_cert, tls_key, server_root)
+        published = publish(_project(ctx), target, server, keep)
+    except PublishError as e:
+        raise UsageProblem(str(e)) from None
+    except OSError as e:
+        raise UsageProblem(f"cannot publish to {target}: {e.strerror or e}") from None
+    from .access import access_file
+
+    sites = _plural(len(published.clients), "client site")
+    click.echo(
+        f"published {sites} and the dashboard: {target}/current -> releases/{published.release}",
+        err=True,
+    )
+    if published.config_changed:
+        click.echo(
+            f"the nginx configuration in {target}/nginx/ changed: check it (nginx -t) and"
+            " reload nginx",
+            err=True,
+        )
+    for client in published.unbuilt:
+        click.echo(f"{client}: no built site, not published (run tripod build)", err=True)
+    nobody = [c for c in published.clients if not access_file(target, c).users()]
+    if nobody:
+        click.echo(
+            f"{_plural(len(nobody), 'client site')} no one can open yet ({', '.join(nobody)}):"
+            " tripod access add CLIENT USER",
+            err=True,
+        )
+    if published.removed:
+        click.echo(f"removed {_plural(len(published.removed), 'old release')}", err=True)
+
+
+@cli.group("access")
+def access_group() -> None:
+    """Who may read the published sites: users and passwords per client, and the staff's.
+
+    Passwords are hashed into TARGET/access/ (never the project), read from a
+    prompt or standard input, and never printed.
+    """
+
+
+def _who(client: str | None, staff: bool) -> str | None:
+    import re
+
+    from .model import SLUG_PATTERN
+
+    if staff == (client is not None):
+        raise UsageProblem("name a CLIENT, or give --staff for the dashboard's users")
+    if client is not None and not re.fullmatch(SLUG_PATTERN, client):
+        raise UsageProblem(f"{client!r} is not a client id")
+    return client
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    if not sys.stdin.isatty():
+        raise UsageProblem("type the password at a terminal, or pipe it with --password-stdin")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@access_group.command("add")
+@click.argument("names", nargs=-1, required=True, metavar="[CLIENT] USER")
+@click.option("--staff", is_flag=True, help="A user of the internal dashboard, not of a client.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@_TARGET
+def access_add(names: tuple[str, ...], staff: bool, password_stdin: bool, target: Path) -> None:
+    """Let USER read CLIENT's site (or, with --staff, the dashboard); sets a new
+    password for an existing user."""
+    from .access import AccessError, add
+
+    client, user = _split(names, staff)
+    try:
+        new = add(target, client, user, _password(password_stdin))
+    except AccessError as e:
+        raise UsageProblem(str(e)) from None
+    what = "the dashboard" if client is None else f"{client}'s site"
+    click.echo(f"{user} {'can now read' if new else 'has a new password for'} {what}", err=True)
+
+
+@access_group.command("remove")
+@click.argument("names", nargs=-1, required=True, metavar="[CLIENT] USER")
+@click.option("--staff", is_flag=True, help="A user of the internal dashboard.")
+@_TARGET
+def access_remove(names: tuple[str, ...], staff: bool, target: Path) -> None:
+    """Take away USER's access to CLIENT's site (or, with --staff, the dashboard)."""
+    from .access import AccessError, remove
+
+    client, user = _split(names, staff)
+    try:
+        remove(target, client, user)
+    except AccessError as e:
+        raise UsageProblem(str(e)) from None
+    what = "the dashboard" if client is None else f"{client}'s site"
+    click.echo(f"{user} can no longer read {what}", err=True)
+
+
+@access_group.command("list")
+@click.argument("client", required=False)
+@click.option("--staff", is_flag=True, help="The users of the internal dashboard.")
+@_TARGET
+def access_list(client: str | None, staff: bool, target: Path) -> None:
+    """The users who may read CLIENT's site (or, with --staff, the dashboard)."""
+    from .access import AccessError, users
+
+    try:
+        for user in users(target, _who(client, staff)):
+            click.echo(user)
+    except AccessError as e:
+        raise UsageProblem(str(e)) from None
+
+
+def _split(names: tuple[str, ...], staff: bool) -> tuple[str | None, str]:
+    if staff and len(names) == 1:
+        return _who(None, True), names[0]
+    if not staff and len(names) == 2:
+        return _who(names[0], False), names[1]
+    raise UsageProblem("write CLIENT USER, or --staff USER")
