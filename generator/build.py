@@ -87,6 +87,7 @@ class Builder:
             digest.update(path.read_bytes() if path.is_file() else b"")
         digest.update(_tree_digest(self.project.templates_dir))
         digest.update(_tree_digest(Path(__file__).parent))  # Tripod's own code
+        digest.update(_versions().encode())
         self.shared = digest.digest()
 
     @property
@@ -196,8 +197,9 @@ class Builder:
         """A key over everything a client's sites depend on; the same key, the same sites.
 
         The client's file, the project-wide inputs (provider.yaml, mkdocs.yml,
-        templates, Tripod itself), the client's archived versions, and its
-        findings, which carry the date-dependent part (a test going overdue).
+        templates, Tripod itself and the versions of the packages it renders
+        with), the client's archived versions, and its findings, which carry
+        the date-dependent part (a test going overdue).
         """
         client = report.client
         assert client is not None
@@ -357,6 +359,25 @@ def _version_entry(
     if newest is not None and version.label == f"v{newest.number}":
         title += " (in force)" if newest.executed else " (awaiting the client's signature)"
     return {"version": version.label, "title": title, "aliases": []}
+
+
+# What shapes the output besides Tripod's own code: an upgrade rebuilds every site.
+_RENDERERS = (
+    "mkdocs", "mkdocs-material", "pymdown-extensions", "markdown", "jinja2", "markupsafe",
+    "pygments", "weasyprint", "pydyf", "tinycss2", "cssselect2", "fonttools",
+)  # fmt: skip
+
+
+def _versions() -> str:
+    from importlib import metadata
+
+    found = []
+    for name in _RENDERERS:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} absent")
+    return "\n".join(found)
 
 
 def _tree_digest(folder: Path) -> bytes:

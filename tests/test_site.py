@@ -423,6 +423,28 @@ def test_the_cache_never_serves_stale_sites(
         assert "Call us." in page_text(site(tiny_site, "other", "contacts"))
 
 
+def test_an_upgraded_renderer_rebuilds_every_site(
+    tiny_site: TinyProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata
+
+    from generator.build import Builder
+    from generator.project import Project
+
+    project = Project.at(tiny_site.root)
+    before = Builder(project, TODAY).shared
+    assert Builder(project, TODAY).shared == before
+    real = importlib.metadata.version
+    upgraded = {"mkdocs-material": "9.9.0", "weasyprint": "71.0"}
+    for name, version in upgraded.items():
+        monkeypatch.setattr(
+            importlib.metadata,
+            "version",
+            lambda asked, name=name, version=version: version if asked == name else real(asked),
+        )
+        assert Builder(project, TODAY).shared != before, name
+
+
 def _inodes(folder: Path) -> dict[str, int]:
     return {
         p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()
