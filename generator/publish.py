@@ -110,9 +110,10 @@ def publish(project: Project, target: Path, server: Server, keep: int = 5) -> Pu
     for client in built:
         access.access_file(target, client).ensure()
     access.access_file(target, None).ensure()
-    changed = write_config(target, server, releases / name)
+    kept = release_names(target)[-keep:]  # the new release is the newest
+    changed = write_config(target, server, kept)
     _switch(target, name)
-    removed = _prune(target, keep)
+    removed = _prune(target, kept)
     return Published(name, built, [i for i in ids if i not in built], removed, changed)
 
 
@@ -185,12 +186,12 @@ def _switch(target: Path, name: str) -> None:
     os.replace(spare, target / CURRENT)
 
 
-def _prune(target: Path, keep: int) -> list[str]:
-    names = release_names(target)
+def _prune(target: Path, kept: list[str]) -> list[str]:
+    """Removes the releases not kept, never the one being served."""
     now = current_release(target)
     removed = []
-    for name in names[: max(0, len(names) - keep)]:
-        if name != now:
+    for name in release_names(target):
+        if name not in kept and name != now:
             shutil.rmtree(target / RELEASES / name, ignore_errors=True)
             removed.append(name)
     return removed
@@ -199,23 +200,31 @@ def _prune(target: Path, keep: int) -> list[str]:
 # ------------------------------------------------------------------ nginx
 
 
-def inline_hashes(release: Path) -> tuple[list[str], list[str]]:
-    """CSP hashes of every inline script and style in the release's pages.
+def inline_hashes(releases: list[Path]) -> tuple[list[str], list[str]]:
+    """CSP hashes of every inline script and style in the releases' pages.
 
     Material writes a few small inline scripts (the base URL of each page,
     the colour scheme, the tabs); allowing exactly those by hash keeps
-    'unsafe-inline' out of the policy. JSON data blocks are not scripts."""
+    'unsafe-inline' out of the policy. Every kept release is covered, so a
+    rollback needs no new configuration. A file shared by releases (a hard
+    link) is read once. JSON data blocks are not scripts."""
     scripts: set[str] = set()
     styles: set[str] = set()
-    for page in release.rglob("*.html"):
-        text = page.read_bytes()
-        for match in _SCRIPT.finditer(text):
-            attrs = match["attrs"]
-            if b"src=" in attrs or b"application/json" in attrs:
+    seen: set[tuple[int, int]] = set()
+    for release in releases:
+        for page in release.rglob("*.html"):
+            stat = page.stat()
+            if (stat.st_dev, stat.st_ino) in seen:
                 continue
-            scripts.add(_csp_hash(match["body"]))
-        for match in _STYLE.finditer(text):
-            styles.add(_csp_hash(match["body"]))
+            seen.add((stat.st_dev, stat.st_ino))
+            text = page.read_bytes()
+            for match in _SCRIPT.finditer(text):
+                attrs = match["attrs"]
+                if b"src=" in attrs or b"application/json" in attrs:
+                    continue
+                scripts.add(_csp_hash(match["body"]))
+            for match in _STYLE.finditer(text):
+                styles.add(_csp_hash(match["body"]))
     return sorted(scripts), sorted(styles)
 
 
@@ -249,11 +258,11 @@ def content_security_policy(scripts: list[str], styles: list[str]) -> str:
     )
 
 
-def write_config(target: Path, server: Server, release: Path) -> bool:
-    """Writes the nginx configuration under <target>/nginx/; True when it changed
-    (nginx must then be reloaded)."""
+def write_config(target: Path, server: Server, releases: list[str]) -> bool:
+    """Writes the nginx configuration under <target>/nginx/ for the releases named
+    (those kept for rollback); True when it changed (nginx must then be reloaded)."""
     root = server.root or str(target)
-    scripts, styles = inline_hashes(release)
+    scripts, styles = inline_hashes([target / RELEASES / n for n in releases])
     tls = server.tls_certificate is not None
     files = {
         "tripod.conf": server_config(root, server, content_security_policy(scripts, styles)),
