@@ -378,6 +378,16 @@ def server_config(root: str, server: Server, csp: str) -> str:
     # Plain HTTP: only on loopback or behind a proxy that terminates TLS.
     # Basic auth sends the password with every request.
     listen {listen};"""
+    redirect = ""
+    if tls:
+        redirect = f"""
+# Plain HTTP only sends readers on to HTTPS, before any password is asked for.
+server {{
+    listen 80;
+    server_name {server.server_name};
+    return 301 https://$host$request_uri;
+}}
+"""
     return f"""\
 {_GENERATED}# Include it in nginx's http block, e.g. in /etc/nginx/conf.d/tripod.conf:
 #     include {root}/{NGINX}/tripod.conf;
@@ -406,4 +416,4 @@ server {{
     limit_req_status 429;
     include {root}/{NGINX}/tripod-site.conf;
 }}
-"""
+{redirect}"""

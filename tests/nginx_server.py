@@ -89,18 +89,19 @@ http {{
         )
         check = self.run("-t")
         assert check.returncode == 0, check.stderr
-        self.process = subprocess.Popen(
-            [self.binary, "-c", str(self.config), "-p", str(self.folder)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        with (self.folder / "logs" / "stderr.log").open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [self.binary, "-c", str(self.config), "-p", str(self.folder)],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except OSError:
-                assert self.process.poll() is None, self.process.stderr.read().decode()  # type: ignore[union-attr]
+                assert self.process.poll() is None, self.error_log()
                 time.sleep(0.05)
         raise AssertionError("nginx did not start listening")
 
@@ -129,8 +130,11 @@ http {{
                 self.process.wait()
 
     def error_log(self) -> str:
-        path = self.folder / "logs" / "error.log"
-        return path.read_text() if path.exists() else ""
+        found = []
+        for name in ("stderr.log", "error.log"):
+            path = self.folder / "logs" / name
+            found.append(path.read_text() if path.exists() else "")
+        return "".join(found)
 
     def url(self, path: str, user: str | None = None, password: str | None = None) -> str:
         from urllib.parse import quote
