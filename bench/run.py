@@ -2,7 +2,8 @@
 
 Runs, side by side on the same scratch project: the floor (parsing the files
 with PyYAML's C loader), `tripod check`, a cold `tripod build`, a rebuild
-with nothing changed, a rebuild after editing one client, and the naive way
+with nothing changed, a rebuild after editing one client, `tripod publish`
+(first and second release), and the naive way
 (one `mkdocs build` process and one `weasyprint` process per client, on the
 same generated content), measured on a sample and scaled to N. Prints each
 figure, the ratios the goals are set in, and peak memory; writes JSON.
@@ -173,6 +174,9 @@ def main() -> None:
     edited = root / "clients" / f"{ids[0]}.yaml"
     edited.write_text(edited.read_text().replace("name: ", "name: Edited ", 1))
     results["one_edited_s"], _ = timed([tripod, "build"], root)
+    publish = [tripod, "publish", "--target", str(scratch / "published")]
+    results["publish_first_s"], _ = timed(publish, root)
+    results["publish_again_s"], _ = timed(publish, root)
     results["naive_per_client_s"] = naive(root, ids, args.sample)
     results["check_peak_mib"] = check_kib / 1024
     results["build_peak_mib"] = build_kib / 1024
