@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -29,7 +30,7 @@ _TARGET = click.option(
     help="Releases to keep for rollback.",
 )
 @click.option("--listen", metavar="[ADDRESS:]PORT", help="Where nginx listens (default 443 or 80).")
-@click.option("--server-name", default="_", show_default=True, help="nginx server_name.")
+@click.option("--server-name", help="nginx server_name (default: any name).")
 @click.option("--tls-cert", metavar="PATH", help="The TLS certificate chain on the web host.")
 @click.option("--tls-key", metavar="PATH", help="The TLS private key on the web host.")
 @click.option(
@@ -44,7 +45,7 @@ def publish_command(
     rollback: bool,
     keep: int,
     listen: str | None,
-    server_name: str,
+    server_name: str | None,
     tls_cert: str | None,
     tls_key: str | None,
     server_root: str | None,
@@ -53,10 +54,11 @@ def publish_command(
 
     Each publish makes a new release folder, then points TARGET/current at it
     with one atomic rename: readers get whole old pages or whole new ones. The
-    nginx configuration for the layout is written to TARGET/nginx/. Run
-    `tripod build` first; publish copies what was built.
+    nginx configuration for the layout is written to TARGET/nginx/; the server
+    options are remembered there: give only those that change.
+    Run `tripod build` first; publish copies what was built.
     """
-    from .publish import PublishError, Server, publish
+    from .publish import PublishError, publish, remembered_server
     from .publish import rollback as roll_back
 
     try:
@@ -64,7 +66,16 @@ def publish_command(
             name = roll_back(target)
             click.echo(f"rolled back: current -> releases/{name}", err=True)
             return
-        server = Server(listen, server_name, tls_cert, tls_key, server_root)
+        given = {
+            "listen": listen,
+            "server_name": server_name,
+            "tls_certificate": tls_cert,
+            "tls_certificate_key": tls_key,
+            "root": server_root,
+        }
+        server = replace(
+            remembered_server(target), **{k: v for k, v in given.items() if v is not None}
+        )
         published = publish(_project(ctx), target, server, keep)
     except PublishError as e:
         raise UsageProblem(str(e)) from None
@@ -143,6 +154,8 @@ def access_add(names: tuple[str, ...], staff: bool, password_stdin: bool, target
         raise UsageProblem(str(e)) from None
     what = "the dashboard" if client is None else f"{client}'s site"
     click.echo(f"{user} {'can now read' if new else 'has a new password for'} {what}", err=True)
+    if client is not None and not (target / "current" / "clients" / client).is_dir():
+        click.echo(f"note: {client} is not in the published release (yet)", err=True)
 
 
 @access_group.command("remove")

@@ -20,11 +20,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import shutil
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import access
@@ -83,8 +84,11 @@ class Published:
 # ------------------------------------------------------------------ publish
 
 
-def publish(project: Project, target: Path, server: Server, keep: int = 5) -> Published:
-    """Lays out the built sites as a new release and makes it the current one."""
+def publish(project: Project, target: Path, server: Server | None, keep: int = 5) -> Published:
+    """Lays out the built sites as a new release and makes it the current one.
+
+    `server` None: as the target was last published (its nginx/server.json)."""
+    server = server or remembered_server(target)
     server.check()
     if keep < 1:
         raise PublishError("--keep must be at least 1: the current release is kept")
@@ -112,9 +116,29 @@ def publish(project: Project, target: Path, server: Server, keep: int = 5) -> Pu
     access.access_file(target, None).ensure()
     kept = release_names(target)[-keep:]  # the new release is the newest
     changed = write_config(target, server, kept)
+    _remember(target, server)
     _switch(target, name)
     removed = _prune(target, kept)
     return Published(name, built, [i for i in ids if i not in built], removed, changed)
+
+
+_REMEMBERED = "server.json"
+
+
+def remembered_server(target: Path) -> Server:
+    """The server options the target was last published with (defaults if none)."""
+    try:
+        data = json.loads((target / NGINX / _REMEMBERED).read_text("utf-8"))
+        return Server(**{k: v for k, v in data.items() if k in Server.__dataclass_fields__})
+    except (OSError, ValueError, TypeError):
+        return Server()
+
+
+def _remember(target: Path, server: Server) -> None:
+    path = target / NGINX / _REMEMBERED
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    partial.write_text(json.dumps(asdict(server), indent=2) + "\n", "utf-8")
+    os.replace(partial, path)
 
 
 def rollback(target: Path) -> str:
@@ -327,8 +351,16 @@ error_page 403 = @refused;
 location @refused {{
     auth_basic off;
     include {root}/{NGINX}/tripod-headers.conf;
-    add_header WWW-Authenticate 'Basic realm="Tripod", charset="UTF-8"' always;
+    add_header WWW-Authenticate 'Basic realm="Tripod"' always;  # as auth_basic sends it
     return 401;
+}}
+
+# A folder without its slash: on to the folder, whether or not it exists.
+location ~ "^/clients/{client}$" {{
+    return 301 $uri/;
+}}
+location = /internal {{
+    return 301 /internal/;
 }}
 
 # Each client's folder, behind that client's own credentials.
