@@ -16,11 +16,14 @@ characters, so a leaked file is still not worth cracking.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,13 +129,21 @@ class AccessFile:
         return found
 
     def write(self, users: dict[str, str]) -> None:
-        """Replaces the file whole (never half-written), readable by its owner and group."""
+        """Replaces the file whole (never half-written), readable by its owner and
+        group (nginx's, given once to the file or its folder), whatever the umask."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}")
         text = "".join(f"{user}:{hashed}\n" for user, hashed in sorted(users.items()))
         try:
             descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o640)
+                try:  # the group the file had: nginx's, given to it by hand
+                    os.fchown(handle.fileno(), -1, self.path.stat().st_gid)
+                except FileNotFoundError:
+                    pass
+                except PermissionError:
+                    pass  # not a member of that group: the folder's (set-group-ID) it is
                 handle.write(text)
             os.replace(partial, self.path)
         except OSError as e:
@@ -165,25 +176,42 @@ def check_user(user: str) -> None:
         )
 
 
+@contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """One change to the access files at a time: two at once would lose one."""
+    folder = access_dir(target)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / ".lock").open("a")
+    except OSError as e:
+        raise AccessError(f"{folder} cannot be written: {e.strerror or e}") from e
+    with handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+
+
 def add(target: Path, client: str | None, user: str, password: str) -> bool:
     """Adds a user or changes their password; True when the user was new."""
     check_user(user)
     check_password(password)
-    file = access_file(target, client)
-    users = file.users()
-    new = user not in users
-    users[user] = hash_password(password)
-    file.write(users)
+    hashed = hash_password(password)
+    with _locked(target):
+        file = access_file(target, client)
+        users = file.users()
+        new = user not in users
+        users[user] = hashed
+        file.write(users)
     return new
 
 
 def remove(target: Path, client: str | None, user: str) -> None:
-    file = access_file(target, client)
-    users = file.users()
-    if user not in users:
-        raise AccessError(f"{user!r} has no access to {_what(client)}")
-    del users[user]
-    file.write(users)
+    with _locked(target):
+        file = access_file(target, client)
+        users = file.users()
+        if user not in users:
+            raise AccessError(f"{user!r} has no access to {_what(client)}")
+        del users[user]
+        file.write(users)
 
 
 def users(target: Path, client: str | None) -> list[str]:

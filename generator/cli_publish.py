@@ -123,15 +123,19 @@ def _who(client: str | None, staff: bool) -> str | None:
 
     if staff == (client is not None):
         raise UsageProblem("name a CLIENT, or give --staff for the dashboard's users")
-    if client is not None and not re.fullmatch(SLUG_PATTERN, client):
+    if client is not None and (len(client) > 64 or not re.fullmatch(SLUG_PATTERN, client)):
         raise UsageProblem(f"{client!r} is not a client id")
     return client
 
 
 def _password(from_stdin: bool) -> str:
     if from_stdin:
-        line = sys.stdin.readline()
-        return line[:-1] if line.endswith("\n") else line
+        line = sys.stdin.buffer.readline()
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageProblem("the password is not UTF-8 text") from None
+        return text[:-1] if text.endswith("\n") else text
     if not sys.stdin.isatty():
         raise UsageProblem("type the password at a terminal, or pipe it with --password-stdin")
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
