@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,55 @@ from generator.project import Project, check_project
 REPO = Path(__file__).resolve().parent.parent
 TRIPOD = str(Path(sys.executable).with_name("tripod"))
 TODAY = dt.date(2026, 11, 25)
+
+# Headless Chromium as the browser tests run it: Debian's package, no sandbox
+# (containers), and nothing beyond loopback and file://, whatever a page asks for.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+)
+
+
+class PageText(HTMLParser):
+    """What a person reads on a page (scripts and styles left out), and its links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self.skip += 1
+        if tag == "a":
+            self.links += [v for k, v in attrs if k == "href" and v]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.parts).split())
+
+
+def read_page(html: str) -> PageText:
+    parser = PageText()
+    parser.feed(html)
+    parser.close()
+    return parser
+
 
 PROVIDER = """\
 name: Southern Cross IT

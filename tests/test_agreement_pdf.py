@@ -18,7 +18,6 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import PROVIDER, REPO, TODAY, TinyProject, with_change
+from conftest import PROVIDER, REPO, TODAY, TinyProject, read_page, with_change
 from generator import render, terms
 from generator.agreement import render_agreement
 from generator.diff import changelog
@@ -134,33 +133,10 @@ def in_order(text: str, *parts: str) -> None:
         at = found + len(part)
 
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.links: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self.skip += 1
-        if tag == "a":
-            self.links += [v for k, v in attrs if k == "href" and v]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self.skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
 def html_page(path: Path) -> tuple[str, list[str]]:
     """A site page's text (whitespace collapsed) and its links."""
-    parser = _Text()
-    parser.feed(path.read_text("utf-8"))
-    return _words(" ".join(parser.parts)), parser.links
+    page = read_page(path.read_text("utf-8"))
+    return page.text, page.links
 
 
 def canonical_terms(project: TinyProject, client_id: str = "acme") -> bytes:

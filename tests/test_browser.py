@@ -32,7 +32,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from conftest import CLIENT, TODAY, TRIPOD, TinyProject, with_change
+from conftest import CHROMIUM_FLAGS, CLIENT, TODAY, TRIPOD, TinyProject, with_change
 from generator.pages import PAGES
 
 # ------------------------------------------------------------------ browser
@@ -59,15 +59,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Dom]:
         profile = tmp_path_factory.mktemp("chromium-profile")
         command = [
             chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            # Nothing beyond loopback and file://, whatever a page or Chromium asks for.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
             "--virtual-time-budget=8000",
             "--dump-dom",

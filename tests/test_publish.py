@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLIENT, PROVIDER, REPO, Run, TinyProject, with_change
+from conftest import CLIENT, PROVIDER, REPO, Run, TinyProject, read_page, with_change
 from nginx_server import Nginx, Response, free_port, start_nginx
 
 ACME_USER, ACME_PASSWORD = "alice", "acme reads its own plan"
@@ -46,32 +46,8 @@ STREAM_RATE = 15
 # ------------------------------------------------------------------ helpers
 
 
-class _Text(HTMLParser):
-    """What a person reads on a page: its text, scripts and styles left out."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self.skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self.skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
 def text(body: bytes) -> str:
-    parser = _Text()
-    parser.feed(body.decode("utf-8"))
-    parser.close()
-    return " ".join(" ".join(parser.parts).split())
+    return read_page(body.decode("utf-8")).text
 
 
 class _InlineScripts(HTMLParser):

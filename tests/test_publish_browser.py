@@ -31,9 +31,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from test_browser import Dom, _chromium
+from test_browser import Dom, _chromium, _selector
 
-from conftest import REPO, TinyProject
+from conftest import CHROMIUM_FLAGS, REPO, TinyProject
 from generator.pages import PAGES
 from nginx_server import Nginx, free_port, nginx_binary, start_nginx
 
@@ -76,15 +76,7 @@ class Published:
 
 def _flags(profile: Path) -> list[str]:
     return [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        # Nothing beyond loopback, whatever a page or Chromium asks for.
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        *CHROMIUM_FLAGS,
         f"--user-data-dir={profile}",
         # Every console message (CSP violations among them) goes to stderr.
         "--enable-logging=stderr",
@@ -390,19 +382,6 @@ def test_a_policy_without_the_script_hashes_is_reported(
 
 
 # ------------------------------------------------------------------ 3. version selector
-
-
-def _selector(dom: Dom) -> tuple[str, list[tuple[str, str, str]]]:
-    """Material's version selector: the shown entry's title, and (href, title, alias) per item."""
-    selector = dom.one("md-version")
-    button = [e for e in dom.all("md-version__current") if selector in e.parents]
-    assert len(button) == 1, "the selector has no current-version button"
-    items = []
-    for link in dom.all("md-version__link", "a"):
-        assert selector in link.parents and link.within("md-version__item")
-        alias = [e.text for e in dom.all("md-version__alias") if link in e.parents]
-        items.append((link.attrs.get("href", ""), link.own_text, " ".join(alias)))
-    return button[0].own_text, items
 
 
 def test_the_version_selector_works_under_the_csp(published: Published) -> None:

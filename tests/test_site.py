@@ -7,12 +7,11 @@ import json
 import re
 import shutil
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from conftest import CLIENT, REPO, TODAY, TinyProject, with_change
+from conftest import CLIENT, REPO, TODAY, TinyProject, read_page, with_change
 from generator import legs
 from generator.check import RULES
 from generator.load import load_client, load_provider
@@ -22,30 +21,9 @@ from generator.render import environment
 EXAMPLES = ("harbour-dental", "lawson-reid", "ridgeline-fabrication")
 
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: object) -> None:
-        if tag in ("script", "style"):
-            self.skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self.skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
 def page_text(path: Path) -> str:
     """What a person reads on the page: its text, whitespace collapsed."""
-    parser = _Text()
-    parser.feed(path.read_text("utf-8"))
-    return " ".join(" ".join(parser.parts).split())
+    return read_page(path.read_text("utf-8")).text
 
 
 @pytest.fixture(scope="module")
