@@ -8,6 +8,7 @@ file cannot be loaded keeps its last good site. Nothing here prints.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -532,6 +533,9 @@ def _build_all(
                 on_step(entry.file)
         return done
     _WORK = (builder, provider, {e.file: e for e in entries})
+    # Out of the collector's sight, the parent's objects are not written to by a
+    # worker's collections, so their pages stay shared instead of being copied.
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
@@ -541,6 +545,7 @@ def _build_all(
                 if on_step:
                     on_step(futures[future])
     finally:
+        gc.unfreeze()
         _WORK = None
     return done
 
