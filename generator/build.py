@@ -211,16 +211,17 @@ class Builder:
         digest.update(json.dumps(findings, sort_keys=True, default=str).encode())
         return digest.hexdigest()
 
-    def version_inputs(self, client_id: str, number: int) -> str:
-        """A key over everything issued version N's site depends on: the archived
-        versions up to N (terms and signed files) and the project-wide inputs.
-        Its pages never change with the client's file, the findings or the date."""
+    def version_inputs(self, client_id: str) -> dict[str, str]:
+        """For each issued version N, a key over everything its site depends on: the
+        archived versions up to N (terms and signed files) and the project-wide
+        inputs. Its pages never change with the client's file, the findings or the date."""
         digest = hashlib.sha256(self.shared)
         digest.update(client_id.encode() + b"\0")
+        keys = {}
         for issued in archive.issued_versions(self.project.agreements_dir, client_id):
-            if issued.number <= number:
-                digest.update(f"{issued.label}\0".encode() + _tree_digest(issued.folder))
-        return digest.hexdigest()
+            digest.update(f"{issued.label}\0".encode() + _tree_digest(issued.folder))
+            keys[issued.label] = digest.copy().hexdigest()
+        return keys
 
     def build_client(self, report: ClientReport, provider: Provider) -> Outcome:
         client = report.client
@@ -234,19 +235,20 @@ class Builder:
         try:
             versions = self.versions(client, provider, report.findings)
             entries = []
-            keys: dict[str, str] = {}
+            keys = self.version_inputs(client.id)
             reused = 0
             for data, documents in versions:
                 label = data.version.label
                 out = stage / label
                 entries.append(_version_entry(data, client, versions[0][0].version.issued))
-                if not data.version.current:
-                    keys[label] = self.version_inputs(client.id, int(label[1:]))
-                    if before.get("versions", {}).get(label) == keys[label] and _link_tree(
-                        live / label, out
-                    ):
-                        reused += 1
-                        continue
+                was = before.get("versions", {}).get(label)
+                if (
+                    not data.version.current
+                    and was == keys[label]
+                    and _link_tree(live / label, out)
+                ):
+                    reused += 1
+                    continue
                 self.build_version(
                     data, out, stage / ".docs" / label, self.url("clients", client.id, label)
                 )
