@@ -2,7 +2,9 @@
 
 The files live with the published sites (`<target>/access/`), never in the
 project: a password is read from a prompt or standard input, hashed here and
-never stored or printed.
+never stored or printed. The staff read the dashboard and every client's site:
+nginx checks each client's site against `served/<client>.htpasswd`, that
+client's users and the staff's, rewritten whenever either changes.
 
 The hash is SHA-512-crypt (`$6$`, 5,000 rounds), which nginx checks with the
 system's crypt(). Basic auth sends the password with every request and nginx
@@ -168,6 +170,32 @@ def access_file(target: Path, client: str | None) -> AccessFile:
     return AccessFile(folder / "clients" / f"{client}.htpasswd")
 
 
+def served_file(target: Path, client: str) -> AccessFile:
+    """What nginx checks for a client's site: its users and the staff's."""
+    return AccessFile(access_dir(target) / "served" / f"{client}.htpasswd")
+
+
+def _clients(target: Path) -> list[str]:
+    folder = access_dir(target) / "clients"
+    return sorted(p.stem for p in folder.glob("*.htpasswd")) if folder.is_dir() else []
+
+
+def _serve(target: Path, clients: list[str]) -> None:
+    staff = access_file(target, None).users()
+    for client in clients:
+        served_file(target, client).write({**staff, **access_file(target, client).users()})
+
+
+def ensure(target: Path, clients: list[str]) -> None:
+    """Access files for newly published clients (empty: nobody may sign in yet) and the
+    staff, and what nginx checks for each client."""
+    with _locked(target):
+        for client in clients:
+            access_file(target, client).ensure()
+        access_file(target, None).ensure()
+        _serve(target, clients)
+
+
 def check_user(user: str) -> None:
     if not _USER.fullmatch(user):
         raise AccessError(
@@ -191,16 +219,26 @@ def _locked(target: Path) -> Iterator[None]:
 
 
 def add(target: Path, client: str | None, user: str, password: str) -> bool:
-    """Adds a user or changes their password; True when the user was new."""
+    """Adds a user or changes their password; True when the user was new.
+
+    The staff read the dashboard and every client's site, so a name is either
+    the staff's or clients', never both (one name, one password, one person)."""
     check_user(user)
     check_password(password)
     hashed = hash_password(password)
     with _locked(target):
+        if client is None:
+            taken = [c for c in _clients(target) if user in access_file(target, c).users()]
+            if taken:
+                raise AccessError(f"{user!r} is already a user of {taken[0]}'s site")
+        elif user in access_file(target, None).users():
+            raise AccessError(f"{user!r} is a staff user, who can read every client's site already")
         file = access_file(target, client)
         users = file.users()
         new = user not in users
         users[user] = hashed
         file.write(users)
+        _serve(target, _clients(target) if client is None else [client])
     return new
 
 
@@ -212,6 +250,7 @@ def remove(target: Path, client: str | None, user: str) -> None:
             raise AccessError(f"{user!r} has no access to {_what(client)}")
         del users[user]
         file.write(users)
+        _serve(target, _clients(target) if client is None else [client])
 
 
 def users(target: Path, client: str | None) -> list[str]:

@@ -4,7 +4,8 @@
     <target>/releases/<id>/internal/...           the provider's dashboard
     <target>/current -> releases/<id>             the one nginx serves
     <target>/access/clients/<client>.htpasswd     who may read each client's site
-    <target>/access/staff.htpasswd                who may read the dashboard
+    <target>/access/staff.htpasswd                who may read the dashboard (and every site)
+    <target>/access/served/<client>.htpasswd      the two together: what nginx checks
     <target>/nginx/tripod.conf                    a server for this layout
     <target>/nginx/tripod-site.conf               its locations, to include elsewhere
 
@@ -111,9 +112,7 @@ def publish(project: Project, target: Path, server: Server | None, keep: int = 5
         os.replace(stage, releases / name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    for client in built:
-        access.access_file(target, client).ensure()
-    access.access_file(target, None).ensure()
+    access.ensure(target, built)
     kept = release_names(target)[-keep:]  # the new release is the newest
     changed = write_config(target, server, kept)
     _remember(target, server)
@@ -363,10 +362,10 @@ location = /internal {{
     return 301 /internal/;
 }}
 
-# Each client's folder, behind that client's own credentials.
+# Each client's folder, behind that client's own credentials (or the staff's).
 location ~ "^/clients/{client}/" {{
     auth_basic "Tripod";
-    auth_basic_user_file {root}/access/clients/$client.htpasswd;
+    auth_basic_user_file {root}/access/served/$client.htpasswd;
     location ~ "/\\." {{
         return 404;
     }}

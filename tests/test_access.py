@@ -531,10 +531,12 @@ def test_many_adds_through_the_command_leave_one_sorted_file(tiny: TinyProject) 
     assert [user for user, _ in found] == ["alice", "bob", "carol", "dave"]
     assert all(verifies(f"{user} has a long passphrase", hashed) for user, hashed in found)
     assert dotfiles(target) == []
-    assert sorted(p.name for p in (target / "access").rglob("*")) == [
-        ".lock",
-        "acme.htpasswd",
-        "clients",
+    assert sorted(p.relative_to(target).as_posix() for p in (target / "access").rglob("*")) == [
+        "access/.lock",
+        "access/clients",
+        "access/clients/acme.htpasswd",
+        "access/served",
+        "access/served/acme.htpasswd",
     ]
 
 
@@ -561,3 +563,34 @@ def test_changes_at_the_same_time_are_all_kept(tmp_path: Path) -> None:
     with concurrent.futures.ProcessPoolExecutor(4) as pool:
         list(pool.map(access.add, [target] * 12, ["acme"] * 12, names, [PASSWORD] * 12))
     assert access.users(target, "acme") == sorted(names)
+
+
+def test_nginx_checks_each_client_with_its_users_and_the_staffs(tmp_path: Path) -> None:
+    target = tmp_path / "T"
+    served = target / "access" / "served"
+    access.add(target, "acme", "alice", PASSWORD)
+    access.add(target, "other", "olga", PASSWORD)
+    access.add(target, None, "sam", PASSWORD)
+    assert [u for u, _ in lines(served / "acme.htpasswd")] == ["alice", "sam"]
+    assert [u for u, _ in lines(served / "other.htpasswd")] == ["olga", "sam"]
+    hashes = dict(lines(target / "access" / "staff.htpasswd"))
+    assert dict(lines(served / "acme.htpasswd"))["sam"] == hashes["sam"]
+    # A staff change reaches every client's file; a client's change only its own.
+    access.remove(target, None, "sam")
+    assert [u for u, _ in lines(served / "acme.htpasswd")] == ["alice"]
+    assert [u for u, _ in lines(served / "other.htpasswd")] == ["olga"]
+    access.remove(target, "acme", "alice")
+    assert lines(served / "acme.htpasswd") == []
+    assert [u for u, _ in lines(served / "other.htpasswd")] == ["olga"]
+
+
+def test_a_name_is_the_staffs_or_clients_never_both(tmp_path: Path) -> None:
+    target = tmp_path / "T"
+    access.add(target, "acme", "alice", PASSWORD)
+    access.add(target, None, "sam", PASSWORD)
+    with pytest.raises(AccessError, match="'alice' is already a user of acme's site"):
+        access.add(target, None, "alice", PASSWORD)
+    with pytest.raises(AccessError, match="'sam' is a staff user"):
+        access.add(target, "other", "sam", PASSWORD)
+    assert access.users(target, None) == ["sam"]
+    assert access.users(target, "other") == []

@@ -256,7 +256,7 @@ def test_refusals(served: Served) -> None:
     _refused(served.acme("/clients/other/versions.json"))
     _refused(served.acme("/internal/"))
     _refused(nginx.get("/clients/acme/current/", OTHER_USER, OTHER_PASSWORD))
-    _refused(nginx.get("/clients/acme/current/", STAFF_USER, STAFF_PASSWORD))
+    _refused(nginx.get("/clients/acme/current/", STAFF_USER, "not the staff password"))
     # No credentials, or a wrong password.
     for path in ("/clients/acme/current/", "/clients/acme/current/agreement-draft.pdf"):
         _refused(nginx.get(path))
@@ -280,6 +280,17 @@ def test_refusals(served: Served) -> None:
     assert "Internal: for the provider's staff, never for clients." in shown
     assert "Acme Dental" in shown and OTHER_NAME in shown
     assert dashboard.body == served.file("/internal/")
+
+
+def test_the_staff_read_every_clients_site_with_their_own_credentials(served: Served) -> None:
+    for path, name in (
+        ("/clients/acme/current/", "Acme Dental"),
+        ("/clients/other/latest/", OTHER_NAME),
+    ):
+        response = served.nginx.get(path, STAFF_USER, STAFF_PASSWORD)
+        assert response.status == 200, path
+        assert name in text(response.body)
+        assert response.body == served.file(path)
 
 
 def test_an_unknown_client_is_refused_exactly_like_a_known_one(served: Served) -> None:
