@@ -36,6 +36,18 @@ CHROMIUM_FLAGS = (
 )
 
 
+def system_tool(name: str, used_by: str, *places: str) -> str:
+    """A Debian package's program (on PATH or at one of `places`). Missing, the test
+    skips locally and fails in CI, which must install it (.ci/run)."""
+    found = shutil.which(name) or next((p for p in places if Path(p).is_file()), None)
+    if found is None:
+        message = f"{name} is not installed"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}, and CI must run {used_by}")
+        pytest.skip(message)
+    return found
+
+
 class PageText(HTMLParser):
     """What a person reads on a page (scripts and styles left out), and its links."""
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import http.client
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -15,19 +14,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from conftest import system_tool
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if Path(p).is_file()), None
-    )
-    if found is None:
-        message = "nginx is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}, and CI must run the publishing tests")
-        pytest.skip(message)
-    return found
+    return system_tool("nginx", "the publishing tests", "/usr/sbin/nginx", "/sbin/nginx")
 
 
 def free_port() -> int:

@@ -15,7 +15,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,22 +31,22 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from conftest import CHROMIUM_FLAGS, CLIENT, TODAY, TRIPOD, TinyProject, with_change
+from conftest import (
+    CHROMIUM_FLAGS,
+    CLIENT,
+    TODAY,
+    TRIPOD,
+    TinyProject,
+    system_tool,
+    with_change,
+)
 from generator.pages import PAGES
 
 # ------------------------------------------------------------------ browser
 
 
 def _chromium() -> str:
-    found = shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
-    )
-    if found is None:
-        message = "chromium is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}, and CI must run the browser tests")
-        pytest.skip(message)
-    return found
+    return system_tool("chromium", "the browser tests", "/usr/bin/chromium")
 
 
 @pytest.fixture

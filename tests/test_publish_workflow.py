@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CLIENT, REPO, TRIPOD, TinyProject, with_change
+from conftest import CLIENT, REPO, TRIPOD, TinyProject, system_tool, with_change
 
 WORKFLOW = REPO / "docs" / "ci" / "github-actions-publish.yml"
 
@@ -71,10 +71,7 @@ def test_the_workflow_checks_every_change_and_publishes_only_main() -> None:
 @pytest.fixture
 def host(tmp_path: Path) -> dict[str, str]:
     """The environment the workflow's steps run in, with a stand-in web host."""
-    if shutil.which("rsync") is None:
-        if os.environ.get("CI"):
-            pytest.fail("rsync is not installed, and CI must run the workflow test")
-        pytest.skip("rsync is not installed")
+    system_tool("rsync", "the workflow test")
     shims = tmp_path / "bin"
     shims.mkdir()
     log = tmp_path / "host-commands.log"
