@@ -623,6 +623,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         click.echo("tripod: interrupted", err=True)
         sys.exit(130)
+    except click.UsageError as e:  # the command line itself: one line, and where to look
+        command = e.ctx.command_path if e.ctx is not None else "tripod"
+        click.echo(f"tripod: {e.format_message().rstrip('.')} (see {command} --help)", err=True)
+        sys.exit(2)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)

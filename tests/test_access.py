@@ -467,8 +467,8 @@ def test_a_password_that_is_not_utf8_is_a_usage_problem(tiny: TinyProject) -> No
     assert_error(run, "password")
 
 
-def test_clicks_own_usage_errors_exit_2_without_a_traceback(tiny: TinyProject) -> None:
-    """Errors found while parsing the command line are Click's (Usage: ... Error: ...)."""
+def test_command_line_errors_are_one_line_too(tiny: TinyProject) -> None:
+    """Errors found while parsing the command line: one `tripod:` line saying where to look."""
     target = tiny.root / "T"
     (tiny.root / "a-file").write_text("")
     for args, fragment in (
@@ -481,6 +481,8 @@ def test_clicks_own_usage_errors_exit_2_without_a_traceback(tiny: TinyProject) -
         assert run.code == 2, run
         assert fragment in run.err and "Traceback" not in run.err, run.err
         assert PASSWORD not in run.err
+        assert run.err.startswith("tripod: ") and run.err.count("\n") == 1, run.err
+        assert run.err.endswith(" (see tripod access " + args[0] + " --help)\n"), run.err
     assert not target.exists()
 
 
