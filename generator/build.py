@@ -408,11 +408,13 @@ def _link_tree(source: Path, target: Path) -> bool:
     False when there is no such source."""
     if not source.is_dir():
         return False
-    shutil.copytree(source, target, copy_function=_link_or_copy)
+    shutil.copytree(source, target, copy_function=link_or_copy)
     return True
 
 
-def _link_or_copy(source: str, target: str) -> None:
+def link_or_copy(source: str, target: str) -> None:
+    """A hard link to a built file (nothing writes into one in place), or a copy where
+    links cannot be made."""
     try:
         os.link(source, target)
     except OSError:

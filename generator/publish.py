@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import access
+from .build import link_or_copy
 from .project import Project
 
 RELEASES = "releases"
@@ -191,15 +192,8 @@ def _copy(source: Path, target: Path) -> None:
         source,
         target,
         ignore=lambda _, names: [n for n in names if n.startswith(".")],
-        copy_function=_link_or_copy,
+        copy_function=link_or_copy,
     )
-
-
-def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
 
 
 def _switch(target: Path, name: str) -> None:
