@@ -118,9 +118,9 @@ def write_portfolio(root: Path, count: int, seed: int = 1) -> list[str]:
 
 def issue_versions(root: Path, today: object, share: float = 0.5, seed: int = 2) -> int:
     """Archives the current terms as an issued version (terms only) for a share of the clients."""
-    from generator import terms
-    from generator.load import load_client, load_provider
-    from generator.project import Project
+    from generator.format.load import load_client, load_provider
+    from generator.project.layout import Project
+    from generator.terms import canonical as terms
 
     rng = random.Random(seed)
     project = Project.at(root)

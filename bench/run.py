@@ -104,11 +104,12 @@ def floor(root: Path) -> float:
 
 def naive(root: Path, ids: list[str], sample: int) -> float:
     """Seconds per client the naive way: a process for the site, another for the PDF."""
-    from generator import render, terms
-    from generator.agreement import agreement_html
-    from generator.load import load_client, load_provider
-    from generator.pages import PAGES, SiteData, VersionInfo, write_pages
-    from generator.project import Project
+    from generator import render
+    from generator.agreement.document import agreement_html
+    from generator.format.load import load_client, load_provider
+    from generator.project.layout import Project
+    from generator.site.pages import PAGES, SiteData, VersionInfo, write_pages
+    from generator.terms import canonical as terms
 
     project = Project.at(root)
     provider = load_provider(root / "provider.yaml", "provider.yaml", root).model

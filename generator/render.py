@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
-from . import units
+from generator.format import units
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from generator.findings import Finding
-from generator.project import Project, check_project
+from generator.project.layout import Project, check_project
 
 REPO = Path(__file__).resolve().parent.parent
 TRIPOD = str(Path(sys.executable).with_name("tripod"))
@@ -201,8 +201,8 @@ class TinyProject:
 
     def issue_terms(self, client_id: str = "acme", version: int = 1) -> bytes:
         """Archives a client's canonical terms, as they are now, as issued version N."""
-        from generator import terms
-        from generator.load import load_client, load_provider
+        from generator.format.load import load_client, load_provider
+        from generator.terms import canonical as terms
 
         client = load_client(self.root / f"clients/{client_id}.yaml", client_id, TODAY).model
         provider = load_provider(self.root / "provider.yaml", "provider.yaml", self.root).model

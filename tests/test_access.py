@@ -25,8 +25,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import TRIPOD, Run, TinyProject
-from generator import access
-from generator.access import MIN_LENGTH, AccessError, hash_password, sha512_crypt
+from generator.publish import access
+from generator.publish.access import MIN_LENGTH, AccessError, hash_password, sha512_crypt
 
 OPENSSL = "/usr/bin/openssl"
 OPENSSL_MAX_BYTES = 256  # `openssl passwd` silently cuts longer passwords

@@ -26,12 +26,13 @@ from PIL import Image
 from pypdf import PdfReader
 
 from conftest import PROVIDER, REPO, TODAY, TinyProject, read_page, with_change
-from generator import render, terms
-from generator.agreement import render_agreement
-from generator.diff import changelog
-from generator.load import load_client, load_provider
-from generator.pdf import Rendered
-from generator.project import Project
+from generator import render
+from generator.agreement.document import render_agreement
+from generator.agreement.pdf import Rendered
+from generator.format.load import load_client, load_provider
+from generator.project.layout import Project
+from generator.terms import canonical as terms
+from generator.terms.changelog import changelog
 
 DRAFT = Path("site/clients/acme/current/agreement-draft.pdf")
 ISSUED = Path("agreements/acme/v1/agreement-signed.pdf")

@@ -40,7 +40,7 @@ from conftest import (
     system_tool,
     with_change,
 )
-from generator.pages import PAGES
+from generator.site.pages import PAGES
 
 # ------------------------------------------------------------------ browser
 

@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 from conftest import REPO, TRIPOD, TinyProject
-from generator.docs import reference
-from generator.schema import json_schema
+from generator.format.schema import json_schema
+from generator.project.reference import reference
 
 
 def test_new_writes_a_starter_that_passes_once_filled_in(tiny: TinyProject) -> None:
@@ -64,7 +64,7 @@ def test_new_refuses_to_overwrite_and_bad_ids(tiny: TinyProject) -> None:
 
 def editor_view(path) -> object:
     """The file's data as an editor's YAML 1.2 reader sees it (dates are text)."""
-    from generator.load import read_yaml
+    from generator.format.load import read_yaml
 
     def plain(value: object) -> object:
         if isinstance(value, tuple):
@@ -102,9 +102,9 @@ def test_schema_is_the_committed_one_and_validates_the_examples() -> None:
 def test_format_reference_is_current_and_complete() -> None:
     committed = (REPO / "docs" / "client-format.md").read_text()
     assert committed == reference(), "run `make docs`"
-    from generator.check import RULES
-    from generator.docs import _models
-    from generator.model import Client, Provider
+    from generator.format.model import Client, Provider
+    from generator.project.reference import _models
+    from generator.rules.check import RULES
 
     for rule in RULES:
         assert f"| `{rule}` |" in committed
@@ -183,13 +183,13 @@ def test_unexpected_errors_are_one_line_unless_verbose(tiny: TinyProject) -> Non
 def test_a_bug_is_one_line_and_a_traceback_only_with_verbose(
     tiny: TinyProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import generator.project
+    import generator.project.layout
     from generator.cli import main
 
     def broken(*_: object) -> None:
         raise RuntimeError("something inside broke")
 
-    monkeypatch.setattr(generator.project, "check_project", broken)
+    monkeypatch.setattr(generator.project.layout, "check_project", broken)
     tiny.client()
     for verbose in (False, True):
         with pytest.raises(SystemExit) as exit_:
@@ -207,7 +207,7 @@ def test_a_bug_is_one_line_and_a_traceback_only_with_verbose(
 
 
 def test_the_example_sharded_workflow_builds_every_shard_once() -> None:
-    from generator.load import read_yaml
+    from generator.format.load import read_yaml
 
     path = REPO / "docs" / "ci" / "github-actions-sharded-build.yml"
     data, _, problems = read_yaml(path.read_bytes(), str(path))

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 import generator
 from conftest import CLIENT, TODAY, TinyProject, with_change
-from generator import load
-from generator.load import MAX_BYTES, MAX_NODES, load_client
-from generator.project import Project, check_project
+from generator.format import load
+from generator.format.load import MAX_BYTES, MAX_NODES, load_client
+from generator.project.layout import Project, check_project
 
 FILE = "clients/acme.yaml"
 

@@ -34,7 +34,7 @@ import pytest
 from test_browser import Dom, _chromium, _selector
 
 from conftest import CHROMIUM_FLAGS, REPO, TinyProject
-from generator.pages import PAGES
+from generator.site.pages import PAGES
 from nginx_server import Nginx, free_port, nginx_binary, start_nginx
 
 CLIENT_ID = "harbour-dental"  # the example client with issued versions (v1, v2)

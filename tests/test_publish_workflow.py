@@ -41,7 +41,7 @@ exec "$@"
 
 
 def _workflow() -> dict[str, Any]:
-    from generator.load import read_yaml
+    from generator.format.load import read_yaml
 
     data, _, problems = read_yaml(WORKFLOW.read_bytes(), str(WORKFLOW))
     assert problems == []

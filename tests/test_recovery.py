@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import TinyProject, with_change
-from generator.load import load_client
-from generator.model import Client
-from generator.recovery import Estimate, estimate, recovery_order
+from generator.format.load import load_client
+from generator.format.model import Client
+from generator.rules.recovery import Estimate, estimate, recovery_order
 
 # Figures used below. At 100 Mbps, 1 GB (8e9 bit) takes 80 s = 1/45 h, so 450 GB
 # downloads in exactly 10 h. At 450 GB/h, 450 GB restores in 1 h. Procurement 2d = 48 h.

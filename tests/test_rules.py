@@ -13,13 +13,14 @@ from fractions import Fraction
 import pytest
 
 from conftest import CLIENT, TODAY, TinyProject, with_change
-from generator import raci, terms
-from generator.check import RULES
 from generator.findings import Finding
-from generator.load import load_client, load_provider
-from generator.model import Client
-from generator.project import Project
-from generator.recovery import estimate
+from generator.format.load import load_client, load_provider
+from generator.format.model import Client
+from generator.project.layout import Project
+from generator.rules import raci
+from generator.rules.check import RULES
+from generator.rules.recovery import estimate
+from generator.terms import canonical as terms
 
 F = "clients/acme.yaml"
 

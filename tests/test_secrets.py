@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.secrets import _PATTERNS, _RULES, looks_like_secret, might_hold_secret, redact
+from generator.format.secrets import _PATTERNS, _RULES, looks_like_secret, might_hold_secret, redact
 
 PIECES = st.sampled_from(
     [

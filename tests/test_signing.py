@@ -205,9 +205,9 @@ def snapshot(root: Path) -> dict[str, str]:
 
 def canonical_terms(project: TinyProject, client_id: str = "acme") -> bytes:
     """The client's canonical terms as they are now, computed apart from `issue`."""
-    from generator import terms
-    from generator.load import load_client, load_provider
-    from generator.project import Project
+    from generator.format.load import load_client, load_provider
+    from generator.project.layout import Project
+    from generator.terms import canonical as terms
 
     client = load_client(project.root / f"clients/{client_id}.yaml", client_id, TODAY).model
     provider = load_provider(project.root / "provider.yaml", "provider.yaml", project.root).model
@@ -261,14 +261,14 @@ def field(data: bytes, name: str) -> Any:
 
 
 def load_key(path: Path, passphrase: str) -> Any:
-    from generator import sign
+    from generator.agreement import sign
 
     return sign.load_key(path, passphrase)
 
 
 def countersign(data: bytes, pki: Pki) -> bytes:
     """The client's signature in the prepared field (set-up for tamper cases)."""
-    from generator import sign
+    from generator.agreement import sign
 
     return sign.countersign(data, load_key(pki.client_p12, CLIENT_PASSPHRASE))
 
@@ -415,8 +415,8 @@ _BOXES = """
 import json, sys
 from pathlib import Path
 from generator import render
-from generator.agreement import render_agreement
-from generator.load import load_provider
+from generator.agreement.document import render_agreement
+from generator.format.load import load_provider
 root, terms = Path(sys.argv[1]), Path(sys.argv[2])
 provider = load_provider(root / "provider.yaml", "provider.yaml", root).model
 done = render_agreement(
@@ -438,7 +438,7 @@ class Boxes:
 
     @classmethod
     def of(cls, root: Path, terms: Path) -> Boxes:
-        from generator.pdf import Box
+        from generator.agreement.pdf import Box
 
         done = subprocess.run(
             [sys.executable, "-c", _BOXES, str(root), str(terms)],
@@ -688,7 +688,7 @@ def add_signature_field(data: bytes) -> bytes:
 
 
 def other_terms(terms: bytes) -> bytes:
-    from generator.terms import canonical
+    from generator.terms.canonical import canonical
 
     data = json.loads(terms)
     for objective in data["client"]["disaster_recovery"]["objectives"]:

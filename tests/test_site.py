@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import CLIENT, REPO, TODAY, TinyProject, read_page, with_change
-from generator import legs
-from generator.check import RULES
-from generator.load import load_client, load_provider
-from generator.pages import PAGES, SiteData, VersionInfo, write_pages
+from generator.format.load import load_client, load_provider
 from generator.render import environment
+from generator.rules import legs
+from generator.rules.check import RULES
+from generator.site.pages import PAGES, SiteData, VersionInfo, write_pages
 
 EXAMPLES = ("harbour-dental", "lawson-reid", "ridgeline-fabrication")
 
@@ -273,7 +273,7 @@ def test_every_leg_rule_belongs_to_a_leg() -> None:
 
 def test_golden_markdown(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """The generated Markdown of an example client, page by page; `--update-golden` rewrites it."""
-    from generator.project import Project, check_project
+    from generator.project.layout import Project, check_project
 
     project = Project.at(REPO)
     report = check_project(project, ("harbour-dental",), TODAY)
@@ -406,8 +406,8 @@ def test_an_upgraded_renderer_rebuilds_every_site(
 ) -> None:
     import importlib.metadata
 
-    from generator.build import Builder
-    from generator.project import Project
+    from generator.build.builder import Builder
+    from generator.project.layout import Project
 
     project = Project.at(tiny_site.root)
     before = Builder(project, TODAY).shared
@@ -594,7 +594,7 @@ def test_the_theme_listing_kept_for_the_process_is_the_one_mkdocs_makes(tmp_path
     from mkdocs.config import load_config
     from mkdocs.structure.files import Files
 
-    from generator.site import _ThemeFiles
+    from generator.site.engine import _ThemeFiles
 
     overrides = tmp_path / "overrides"
     shutil.copytree(REPO / "templates" / "site" / "overrides", overrides)

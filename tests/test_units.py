@@ -12,8 +12,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from generator import model
-from generator.units import (
+from generator.format import model
+from generator.format.units import (
     Duration,
     UnitError,
     add_months,

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from . import raci
-from .findings import Finding, Severity
-from .load import SourceMap
-from .model import ACKNOWLEDGEABLE, Acknowledgement, Client, Objective
-from .recovery import Estimate, covered, estimate, offsite_backups
-from .units import Duration, format_duration, format_hours
+from generator.findings import Finding, Severity
+from generator.format.load import SourceMap
+from generator.format.model import ACKNOWLEDGEABLE, Acknowledgement, Client, Objective
+from generator.format.units import Duration, format_duration, format_hours
+from generator.rules import raci
+from generator.rules.recovery import Estimate, covered, estimate, offsite_backups
 
 Path_ = tuple[str | int, ...]
 

@@ -14,9 +14,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from . import raci, units
-from .check import RULES
-from .model import ACKNOWLEDGEABLE, Client, Provider, _one_or_many
+from generator.format import units
+from generator.format.model import ACKNOWLEDGEABLE, Client, Provider, _one_or_many
+from generator.rules import raci
+from generator.rules.check import RULES
 
 _NAMES: dict[Any, str] = {
     units.Duration: "duration",

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .findings import Finding
+from generator.findings import Finding
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,7 +41,7 @@ def _today(value: str | None) -> dt.date:
 
 
 def _project(ctx: click.Context) -> Any:
-    from .project import Project, ProjectError
+    from generator.project.layout import Project, ProjectError
 
     try:
         return Project.at(Path(ctx.obj["project"]))
@@ -128,7 +128,7 @@ def check_command(
     Prints every finding, sorted by file and line. Exit 0 without errors,
     1 with errors (or warnings under --strict), 2 on usage errors.
     """
-    from .project import ProjectError, check_project
+    from generator.project.layout import ProjectError, check_project
 
     project = _project(ctx)
     try:
@@ -208,12 +208,12 @@ def _run_build(
     jobs: int | None = None,
     shard: tuple[int, int] | None = None,
 ) -> int:
-    from .archive import ArchiveError
-    from .build import BuildError, build
-    from .pdf import PdfError
-    from .project import ProjectError
-    from .render import TemplateProblem
-    from .site import SiteError
+    from generator.agreement.pdf import PdfError
+    from generator.build.builder import BuildError, build
+    from generator.project.layout import ProjectError
+    from generator.render import TemplateProblem
+    from generator.site.engine import SiteError
+    from generator.terms.archive import ArchiveError
 
     project = _project(ctx)
     progress = _Progress()
@@ -295,7 +295,7 @@ def build_command(
 def serve_command(ctx: click.Context, port: int, host: str, today: str | None) -> None:
     """Preview the sites, rebuilding and reloading when a client file, provider.yaml,
     mkdocs.yml, a template or an agreement changes."""
-    from .site import serve
+    from generator.site.engine import serve
 
     project = _project(ctx)
     date = _today(today)
@@ -333,11 +333,11 @@ def serve_command(ctx: click.Context, port: int, host: str, today: str | None) -
 def pack_command(ctx: click.Context, client: str, output: Path | None, today: str | None) -> None:
     """Write CLIENT's break-glass pack: its current site as a zip that works from a USB
     stick (file://, no server, no network), with its signed agreements."""
-    from .build import Builder
-    from .pdf import PdfError
-    from .project import ProjectError, check_project
-    from .render import TemplateProblem
-    from .site import SiteError
+    from generator.agreement.pdf import PdfError
+    from generator.build.builder import Builder
+    from generator.project.layout import ProjectError, check_project
+    from generator.render import TemplateProblem
+    from generator.site.engine import SiteError
 
     project = _project(ctx)
     date = _today(today)
@@ -380,12 +380,12 @@ _TSA = click.option(
 
 
 def _agreement_errors() -> tuple[type[Exception], ...]:
-    from .agreements import AgreementError
-    from .archive import ArchiveError
-    from .pdf import PdfError
-    from .project import ProjectError
-    from .render import TemplateProblem
-    from .sign import SignError
+    from generator.agreement.flow import AgreementError
+    from generator.agreement.pdf import PdfError
+    from generator.agreement.sign import SignError
+    from generator.project.layout import ProjectError
+    from generator.render import TemplateProblem
+    from generator.terms.archive import ArchiveError
 
     return (AgreementError, ArchiveError, PdfError, ProjectError, SignError, TemplateProblem)
 
@@ -401,7 +401,7 @@ def issue_command(
 ) -> None:
     """Issue CLIENT's agreement: render the version in its file, sign it as the provider,
     and archive it under agreements/CLIENT/vN/. Refused while the client has errors."""
-    from .agreements import issue, provider_key
+    from generator.agreement.flow import issue, provider_key
 
     project = _project(ctx)
     try:
@@ -441,7 +441,7 @@ def countersign_command(
     ctx: click.Context, file: Path, key: Path, output: Path | None, tsa: str | None
 ) -> None:
     """Countersign an issued agreement as the client, in the field prepared for it."""
-    from .sign import countersign, load_key
+    from generator.agreement.sign import countersign, load_key
 
     target = output or file.with_name(file.stem + "-countersigned.pdf")
     try:
@@ -460,7 +460,7 @@ def countersign_command(
 def record_command(ctx: click.Context, client: str, file: Path) -> None:
     """Record CLIENT's countersigned agreement FILE as executed, if it is the issued
     agreement with only the client's signature added."""
-    from .agreements import record
+    from generator.agreement.flow import record
 
     project = _project(ctx)
     try:
@@ -480,8 +480,8 @@ def record_command(ctx: click.Context, client: str, file: Path) -> None:
 def verify_command(ctx: click.Context, file: Path, strict: bool) -> None:
     """Say who signed FILE, when, whether each signature is intact and trusted, whether
     later changes are allowed, and whether the terms match the archive."""
-    from .agreements import check_file
-    from .project import Project, ProjectError
+    from generator.agreement.flow import check_file
+    from generator.project.layout import Project, ProjectError
 
     try:
         project: Any = Project.at(Path(ctx.obj["project"]))
@@ -546,10 +546,10 @@ def diff_command(ctx: click.Context, client: str, a: str, b: str, today: str | N
     """
     import re
 
-    from .archive import ArchiveError, issued_versions
-    from .diff import changelog
-    from .project import ProjectError, check_project
-    from .terms import terms
+    from generator.project.layout import ProjectError, check_project
+    from generator.terms.archive import ArchiveError, issued_versions
+    from generator.terms.canonical import terms
+    from generator.terms.changelog import changelog
 
     project = _project(ctx)
     try:
@@ -587,7 +587,7 @@ def diff_command(ctx: click.Context, client: str, a: str, b: str, today: str | N
 @click.pass_context
 def new_command(ctx: click.Context, client: str) -> None:
     """Write a commented starter file for CLIENT (an id such as harbour-dental)."""
-    from .starter import StarterError, write_starter
+    from generator.format.starter import StarterError, write_starter
 
     project = _project(ctx)
     try:
@@ -606,7 +606,7 @@ def new_command(ctx: click.Context, client: str) -> None:
 )
 def schema_command(provider: bool) -> None:
     """Print the JSON Schema of the client file format (for editors)."""
-    from .schema import json_schema
+    from generator.format.schema import json_schema
 
     click.echo(json.dumps(json_schema("provider" if provider else "client"), indent=2))
 
@@ -645,4 +645,4 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-from . import cli_publish  # noqa: E402, F401  (registers publish and access)
+from generator.cli import publish as _publish  # noqa: E402, F401  (registers publish and access)

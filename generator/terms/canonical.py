@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from .model import Client, Provider
+from generator.format.model import Client, Provider
 
 # The operational records of a client file: never part of the terms.
 _RECORDS: Any = {

@@ -15,11 +15,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archive, model, terms
-from .check import check
-from .findings import Finding
-from .load import Loaded, load_client, load_provider
-from .model import SLUG_PATTERN
+from generator.findings import Finding
+from generator.format import model
+from generator.format.load import Loaded, load_client, load_provider
+from generator.format.model import SLUG_PATTERN
+from generator.rules.check import check
+from generator.terms import archive
+from generator.terms import canonical as terms
 
 _SLUG = re.compile(SLUG_PATTERN)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Client, Provider
+from generator.format.model import Client, Provider
 
 
 def json_schema(kind: str = "client") -> dict[str, Any]:

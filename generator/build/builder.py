@@ -25,14 +25,16 @@ from typing import Any
 
 from jinja2 import Environment
 
-from . import archive, render, terms
-from .agreement import render_agreement
-from .diff import changelog
-from .findings import Finding
-from .model import Client, Provider
-from .pages import PAGES, IssuedVersion, SiteData, VersionInfo, banner, write_pages
-from .project import ClientReport, Project, Report, check_project
-from .site import build_site, escape_html
+from generator import render
+from generator.agreement.document import render_agreement
+from generator.findings import Finding
+from generator.format.model import Client, Provider
+from generator.project.layout import ClientReport, Project, Report, check_project
+from generator.site.engine import build_site, escape_html
+from generator.site.pages import PAGES, IssuedVersion, SiteData, VersionInfo, banner, write_pages
+from generator.terms import archive
+from generator.terms import canonical as terms
+from generator.terms.changelog import changelog
 
 DRAFT = "agreement-draft.pdf"
 INPUTS = ".tripod-inputs"  # in each client folder: the key of what it was built from
@@ -87,7 +89,7 @@ class Builder:
         for path in (root / "provider.yaml", root / "mkdocs.yml"):
             digest.update(path.read_bytes() if path.is_file() else b"")
         digest.update(_tree_digest(self.project.templates_dir))
-        digest.update(_tree_digest(Path(__file__).parent))  # Tripod's own code
+        digest.update(_tree_digest(Path(__file__).parents[1]))  # Tripod's own code
         digest.update(_versions().encode())
         self.shared = digest.digest()
 
@@ -288,7 +290,7 @@ class Builder:
     # ------------------------------------------------------------ dashboard
 
     def build_dashboard(self, report: Report) -> None:
-        from .dashboard import dashboard_pages
+        from generator.site.dashboard import dashboard_pages
 
         stage = self.stage("internal")
         try:

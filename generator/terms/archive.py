@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import terms as terms_
-from .model import Client, Provider
+from generator.format.model import Client, Provider
+from generator.terms import canonical as terms_
 
 TERMS = "terms.json"
 SIGNED = "agreement-signed.pdf"  # signed by the provider

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .pdf import Box
+from generator.agreement.pdf import Box
 
 PROVIDER_FIELD = "Provider"
 CLIENT_FIELD = "Client"

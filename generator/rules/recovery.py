@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from . import units
-from .model import CRITICALITY_RANK, Client, System
+from generator.format import units
+from generator.format.model import CRITICALITY_RANK, Client, System
 
 ZERO = Fraction(0)
 

@@ -19,10 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import archive, render, sign, terms
-from .agreement import render_agreement
-from .model import Provider
-from .project import Project, check_project
+from generator import render
+from generator.agreement import sign
+from generator.agreement.document import render_agreement
+from generator.format.model import Provider
+from generator.project.layout import Project, check_project
+from generator.terms import archive
+from generator.terms import canonical as terms
 
 DEV_KEY = "dev-signing.p12"
 
@@ -65,7 +68,7 @@ def provider_key(project: Project, key: Path | None, provider_name: str) -> sign
 
 
 def trusted_certificates(project: Project) -> list[bytes]:
-    from .load import load_provider
+    from generator.format.load import load_provider
 
     provider = load_provider(project.provider_file, "provider.yaml", project.root).model
     if provider is None:

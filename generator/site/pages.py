@@ -15,11 +15,13 @@ from typing import Any
 
 from jinja2 import Environment
 
-from . import chart, legs, raci, units
-from .findings import Finding
-from .model import Client, Provider
-from .recovery import covered, estimate, recovery_order
-from .render import render_template
+from generator.findings import Finding
+from generator.format import units
+from generator.format.model import Client, Provider
+from generator.render import render_template
+from generator.rules import legs, raci
+from generator.rules.recovery import covered, estimate, recovery_order
+from generator.site import chart
 
 # (title, file, template): the site's navigation, in order. Titles are fixed
 # words, never text from a client file.

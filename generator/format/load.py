@@ -24,10 +24,10 @@ from typing import Any, Generic, TypeVar, cast
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from . import model
-from .findings import Finding
-from .references import reference_problems
-from .secrets import looks_like_secret, might_hold_secret, redact
+from generator.findings import Finding
+from generator.format import model
+from generator.format.references import reference_problems
+from generator.format.secrets import looks_like_secret, might_hold_secret, redact
 
 MAX_BYTES = 1_000_000  # the largest client seen is ~20 KB; anything near this is a mistake
 MAX_DEPTH = 32

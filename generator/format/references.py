@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from .model import SLUG_PATTERN, Client
+from generator.format.model import SLUG_PATTERN, Client
 
 Path_ = tuple[str | int, ...]
 

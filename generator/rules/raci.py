@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Client, Responsibility
+from generator.format.model import Client, Responsibility
 
 ACTIVITIES: dict[str, str] = {
     "backup-configure": "Configure the backups",

@@ -29,9 +29,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import access
-from .build import link_or_copy
-from .project import Project
+from generator.build.builder import link_or_copy
+from generator.project.layout import Project
+from generator.publish import access
 
 RELEASES = "releases"
 CURRENT = "current"

@@ -11,14 +11,15 @@ from typing import Any
 
 from jinja2 import Environment
 
-from . import archive, terms
-from .check import check
-from .diff import changelog
-from .load import SourceMap
-from .model import Client, Provider
-from .pages import SiteData, VersionInfo, context
-from .pdf import Rendered, render
-from .render import PACKAGE_TEMPLATES, render_template
+from generator.agreement.pdf import Rendered, render
+from generator.format.load import SourceMap
+from generator.format.model import Client, Provider
+from generator.render import PACKAGE_TEMPLATES, render_template
+from generator.rules.check import check
+from generator.site.pages import SiteData, VersionInfo, context
+from generator.terms import archive
+from generator.terms import canonical as terms
+from generator.terms.changelog import changelog
 
 SIGNATURE_ANCHORS = ("sig-provider-box", "sig-client-box")
 

@@ -12,9 +12,9 @@ from fractions import Fraction
 
 from markupsafe import Markup
 
-from .recovery import Estimate
-from .render import text
-from .units import format_hours
+from generator.format.units import format_hours
+from generator.render import text
+from generator.rules.recovery import Estimate
 
 PARTS = ("hardware", "download", "restore", "network", "validation")
 PART_LABELS = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .cli import UsageProblem, _plural, _project, cli
+from generator.cli import UsageProblem, _plural, _project, cli
 
 _TARGET = click.option(
     "--target",
@@ -58,8 +58,8 @@ def publish_command(
     options are remembered there: give only those that change.
     Run `tripod build` first; publish copies what was built.
     """
-    from .publish import PublishError, publish, remembered_server
-    from .publish import rollback as roll_back
+    from generator.publish.releases import PublishError, publish, remembered_server
+    from generator.publish.releases import rollback as roll_back
 
     try:
         if rollback:
@@ -81,7 +81,7 @@ def publish_command(
         raise UsageProblem(str(e)) from None
     except OSError as e:
         raise UsageProblem(f"cannot publish to {target}: {e.strerror or e}") from None
-    from .access import access_file
+    from generator.publish.access import access_file
 
     sites = _plural(len(published.clients), "client site")
     click.echo(
@@ -119,7 +119,7 @@ def access_group() -> None:
 def _who(client: str | None, staff: bool) -> str | None:
     import re
 
-    from .model import SLUG_PATTERN
+    from generator.format.model import SLUG_PATTERN
 
     if staff == (client is not None):
         raise UsageProblem("name a CLIENT, or give --staff for the dashboard's users")
@@ -149,7 +149,7 @@ def _password(from_stdin: bool) -> str:
 def access_add(names: tuple[str, ...], staff: bool, password_stdin: bool, target: Path) -> None:
     """Let USER read CLIENT's site (or, with --staff, the dashboard); sets a new
     password for an existing user."""
-    from .access import AccessError, add
+    from generator.publish.access import AccessError, add
 
     client, user = _split(names, staff)
     try:
@@ -168,7 +168,7 @@ def access_add(names: tuple[str, ...], staff: bool, password_stdin: bool, target
 @_TARGET
 def access_remove(names: tuple[str, ...], staff: bool, target: Path) -> None:
     """Take away USER's access to CLIENT's site (or, with --staff, the dashboard)."""
-    from .access import AccessError, remove
+    from generator.publish.access import AccessError, remove
 
     client, user = _split(names, staff)
     try:
@@ -185,7 +185,7 @@ def access_remove(names: tuple[str, ...], staff: bool, target: Path) -> None:
 @_TARGET
 def access_list(client: str | None, staff: bool, target: Path) -> None:
     """The users who may read CLIENT's site (or, with --staff, the dashboard)."""
-    from .access import AccessError, users
+    from generator.publish.access import AccessError, users
 
     try:
         for user in users(target, _who(client, staff)):

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from string import Template
 
-from .model import SLUG_PATTERN
+from generator.format.model import SLUG_PATTERN
 
 
 class StarterError(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .findings import Finding
+from generator.findings import Finding
 
 Leg = Literal["backup", "disaster recovery", "business continuity"]
 Colour = Literal["green", "amber", "red"]

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 from jinja2 import Environment
 
-from . import archive, legs, terms
-from .findings import Finding
-from .project import Project, Report
-from .render import render_template
+from generator.findings import Finding
+from generator.project.layout import Project, Report
+from generator.render import render_template
+from generator.rules import legs
+from generator.terms import archive
+from generator.terms import canonical as terms
 
 OVERDUE = ("restore-test-overdue", "dr-test-overdue", "bc-review-overdue")
 NEARING_END = dt.timedelta(days=60)
