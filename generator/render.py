@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
+from generator.errors import TripodError
 from generator.format import units
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -50,7 +51,7 @@ def hours(value: Fraction | units.Duration | None) -> Markup:
     return text(units.format_hours(value))
 
 
-class TemplateProblem(Exception):
+class TemplateProblem(TripodError):
     """A template failed to render; the message names it, and the line where known."""
 
 

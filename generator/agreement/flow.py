@@ -22,6 +22,7 @@ from pathlib import Path
 from generator import render
 from generator.agreement import sign
 from generator.agreement.document import render_agreement
+from generator.errors import TripodError
 from generator.format.model import Provider
 from generator.project.layout import Project, check_project
 from generator.terms import archive
@@ -30,7 +31,7 @@ from generator.terms import canonical as terms
 DEV_KEY = "dev-signing.p12"
 
 
-class AgreementError(Exception):
+class AgreementError(TripodError):
     """The request cannot be carried out; the message says why, for a person."""
 
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.errors import TripodError
+
 PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
 
 
-class PdfError(Exception):
+class PdfError(TripodError):
     """WeasyPrint could not render the document; the message says why in one line."""
 
 

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from generator.agreement.pdf import Box
+from generator.errors import TripodError
 
 PROVIDER_FIELD = "Provider"
 CLIENT_FIELD = "Client"
 DEV_MARK = "Tripod development key"
 
 
-class SignError(Exception):
+class SignError(TripodError):
     """Signing failed or a key cannot be used; the message says why in one line."""
 
 

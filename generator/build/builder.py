@@ -27,6 +27,7 @@ from jinja2 import Environment
 
 from generator import render
 from generator.agreement.document import render_agreement
+from generator.errors import TripodError
 from generator.findings import Finding
 from generator.format.model import Client, Provider
 from generator.project.layout import ClientReport, Project, Report, check_project
@@ -40,7 +41,7 @@ DRAFT = "agreement-draft.pdf"
 INPUTS = ".tripod-inputs"  # in each client folder: the key of what it was built from
 
 
-class BuildError(Exception):
+class BuildError(TripodError):
     """The build cannot run at all (exit 1 or 2, as the CLI decides)."""
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from generator.cli import UsageProblem, _plural, _project, cli
+from generator.cli import common
+from generator.errors import UsageError
 
 _TARGET = click.option(
     "--target",
@@ -19,7 +20,7 @@ _TARGET = click.option(
 )
 
 
-@cli.command("publish")
+@click.command("publish")
 @_TARGET
 @click.option("--rollback", is_flag=True, help="Make the release before the current one current.")
 @click.option(
@@ -76,14 +77,14 @@ def publish_command(
         server = replace(
             remembered_server(target), **{k: v for k, v in given.items() if v is not None}
         )
-        published = publish(_project(ctx), target, server, keep)
+        published = publish(common.project(ctx), target, server, keep)
     except PublishError as e:
-        raise UsageProblem(str(e)) from None
+        raise UsageError(str(e)) from None
     except OSError as e:
-        raise UsageProblem(f"cannot publish to {target}: {e.strerror or e}") from None
+        raise UsageError(f"cannot publish to {target}: {e.strerror or e}") from None
     from generator.publish.access import access_file
 
-    sites = _plural(len(published.clients), "client site")
+    sites = common.plural(len(published.clients), "client site")
     click.echo(
         f"published {sites} and the dashboard: {target}/current -> releases/{published.release}",
         err=True,
@@ -99,15 +100,15 @@ def publish_command(
     nobody = [c for c in published.clients if not access_file(target, c).users()]
     if nobody:
         click.echo(
-            f"{_plural(len(nobody), 'client site')} no one can open yet ({', '.join(nobody)}):"
+            f"{common.plural(len(nobody), 'client site')} no one can open yet ({', '.join(nobody)}):"
             " tripod access add CLIENT USER",
             err=True,
         )
     if published.removed:
-        click.echo(f"removed {_plural(len(published.removed), 'old release')}", err=True)
+        click.echo(f"removed {common.plural(len(published.removed), 'old release')}", err=True)
 
 
-@cli.group("access")
+@click.group("access")
 def access_group() -> None:
     """Who may read the published sites: users and passwords per client, and the staff's.
 
@@ -122,9 +123,9 @@ def _who(client: str | None, staff: bool) -> str | None:
     from generator.format.model import SLUG_PATTERN
 
     if staff == (client is not None):
-        raise UsageProblem("name a CLIENT, or give --staff for the dashboard's users")
+        raise UsageError("name a CLIENT, or give --staff for the dashboard's users")
     if client is not None and (len(client) > 64 or not re.fullmatch(SLUG_PATTERN, client)):
-        raise UsageProblem(f"{client!r} is not a client id")
+        raise UsageError(f"{client!r} is not a client id")
     return client
 
 
@@ -134,10 +135,10 @@ def _password(from_stdin: bool) -> str:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError:
-            raise UsageProblem("the password is not UTF-8 text") from None
+            raise UsageError("the password is not UTF-8 text") from None
         return text[:-1] if text.endswith("\n") else text
     if not sys.stdin.isatty():
-        raise UsageProblem("type the password at a terminal, or pipe it with --password-stdin")
+        raise UsageError("type the password at a terminal, or pipe it with --password-stdin")
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
@@ -155,7 +156,7 @@ def access_add(names: tuple[str, ...], staff: bool, password_stdin: bool, target
     try:
         new = add(target, client, user, _password(password_stdin))
     except AccessError as e:
-        raise UsageProblem(str(e)) from None
+        raise UsageError(str(e)) from None
     what = "the dashboard" if client is None else f"{client}'s site"
     click.echo(f"{user} {'can now read' if new else 'has a new password for'} {what}", err=True)
     if client is not None and not (target / "current" / "clients" / client).is_dir():
@@ -174,7 +175,7 @@ def access_remove(names: tuple[str, ...], staff: bool, target: Path) -> None:
     try:
         remove(target, client, user)
     except AccessError as e:
-        raise UsageProblem(str(e)) from None
+        raise UsageError(str(e)) from None
     what = "the dashboard" if client is None else f"{client}'s site"
     click.echo(f"{user} can no longer read {what}", err=True)
 
@@ -191,7 +192,7 @@ def access_list(client: str | None, staff: bool, target: Path) -> None:
         for user in users(target, _who(client, staff)):
             click.echo(user)
     except AccessError as e:
-        raise UsageProblem(str(e)) from None
+        raise UsageError(str(e)) from None
 
 
 def _split(names: tuple[str, ...], staff: bool) -> tuple[str | None, str]:
@@ -199,4 +200,4 @@ def _split(names: tuple[str, ...], staff: bool) -> tuple[str | None, str]:
         return _who(None, True), names[0]
     if not staff and len(names) == 2:
         return _who(names[0], False), names[1]
-    raise UsageProblem("write CLIENT USER, or --staff USER")
+    raise UsageError("write CLIENT USER, or --staff USER")

@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 from string import Template
 
+from generator.errors import UsageError
 from generator.format.model import SLUG_PATTERN
 
 
-class StarterError(Exception):
+class StarterError(UsageError):
     pass
 
 

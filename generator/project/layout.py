@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.errors import UsageError
 from generator.findings import Finding
 from generator.format import model
 from generator.format.load import Loaded, load_client, load_provider
@@ -26,7 +27,7 @@ from generator.terms import canonical as terms
 _SLUG = re.compile(SLUG_PATTERN)
 
 
-class ProjectError(Exception):
+class ProjectError(UsageError):
     """The project cannot be used as asked (exit 2): a usage or environment problem."""
 
 

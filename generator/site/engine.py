@@ -18,6 +18,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from generator.errors import TripodError
+
 SHIM = "assets/javascripts/iframe-worker-shim.js"
 FIXED_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip can hold
 
@@ -103,7 +105,7 @@ def _walk(folder: str) -> list[str]:
 _THEME_FILES = _ThemeFiles()
 
 
-class SiteError(Exception):
+class SiteError(TripodError):
     """MkDocs could not build a site; the message says why in one line."""
 
 

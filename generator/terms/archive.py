@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from generator.errors import UsageError
 from generator.format.model import Client, Provider
 from generator.terms import canonical as terms_
 
@@ -25,7 +26,7 @@ EXECUTED = "agreement-executed.pdf"  # countersigned by the client
 _VERSION = re.compile(r"v([1-9][0-9]*)")
 
 
-class ArchiveError(Exception):
+class ArchiveError(UsageError):
     """An archived version cannot be read; the message names the file."""
 
 

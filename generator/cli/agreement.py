@@ -1,0 +1,192 @@
+"""`tripod issue`, `countersign`, `record`, `verify` and `diff`: the agreement's life."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator.cli import common
+from generator.errors import TripodError, UsageError
+
+_KEY = click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PKCS#12 signing key (default: TRIPOD_SIGNING_KEY; its passphrase in TRIPOD_SIGNING_PASSPHRASE).",
+)
+_TSA = click.option(
+    "--tsa", metavar="URL", help="RFC 3161 timestamp server: adds timestamps and validation data."
+)
+
+
+@click.command("issue")
+@click.argument("client")
+@_KEY
+@_TSA
+@click.option("--today", metavar="YYYY-MM-DD", help="The date the checks use (default: today).")
+@click.pass_context
+def issue_command(
+    ctx: click.Context, client: str, key: Path | None, tsa: str | None, today: str | None
+) -> None:
+    """Issue CLIENT's agreement: render the version in its file, sign it as the provider,
+    and archive it under agreements/CLIENT/vN/. Refused while the client has errors."""
+    from generator.agreement.flow import issue, provider_key
+
+    project = common.project(ctx)
+    done = issue(
+        project, client, common.today(today), lambda p: provider_key(project, key, p.name), tsa
+    )
+    where = project.display(done.folder)
+    click.echo(f"issued {where}/: {done.pages} pages, terms fingerprint {done.fingerprint[:12]}")
+    if done.development:
+        click.echo(
+            "signed with the development key: fine for trying Tripod, not for a real agreement "
+            "(set --key or TRIPOD_SIGNING_KEY)",
+            err=True,
+        )
+
+
+@click.command("countersign")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="The client's PKCS#12 key (its passphrase in TRIPOD_SIGNING_PASSPHRASE).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the countersigned file (default: FILE with -countersigned).",
+)
+@_TSA
+@click.pass_context
+def countersign_command(
+    ctx: click.Context, file: Path, key: Path, output: Path | None, tsa: str | None
+) -> None:
+    """Countersign an issued agreement as the client, in the field prepared for it."""
+    from generator.agreement.sign import countersign, load_key
+
+    target = output or file.with_name(file.stem + "-countersigned.pdf")
+    signing = load_key(key, os.environ.get("TRIPOD_SIGNING_PASSPHRASE"))
+    target.write_bytes(countersign(file.read_bytes(), signing, tsa))
+    click.echo(f"wrote {target}: signed by {signing.name}")
+
+
+@click.command("record")
+@click.argument("client")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.pass_context
+def record_command(ctx: click.Context, client: str, file: Path) -> None:
+    """Record CLIENT's countersigned agreement FILE as executed, if it is the issued
+    agreement with only the client's signature added."""
+    from generator.agreement.flow import record
+
+    project = common.project(ctx)
+    try:
+        done = record(project, client, file)
+    except TripodError as e:
+        click.echo(f"tripod: refused: {e}", err=True)
+        ctx.exit(e.exit_code)
+    click.echo(f"recorded {project.display(done.path)}: countersigned by {done.signer}")
+    click.echo("the client's certificate (not checked against any trust list):")
+    click.echo(done.certificate.rstrip())
+
+
+@click.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Also require the provider's signature to be trusted.")
+@click.pass_context
+def verify_command(ctx: click.Context, file: Path, strict: bool) -> None:
+    """Say who signed FILE, when, whether each signature is intact and trusted, whether
+    later changes are allowed, and whether the terms match the archive."""
+    from generator.agreement.flow import check_file
+    from generator.project.layout import Project, ProjectError
+
+    try:
+        project: Any = Project.at(Path(ctx.obj["project"]))
+    except ProjectError:
+        project = None
+    checked = check_file(project, file)
+    result = checked.verification
+    for problem in result.problems:
+        click.echo(f"problem: {problem}")
+    for s in result.signatures:
+        when = s.signed_at.isoformat(timespec="seconds") if s.signed_at else "time not stated"
+        kind = "certification" if s.certification else "approval"
+        click.echo(f"{s.field}: {kind} signature by {s.signer}, {when}")
+        click.echo(f"  intact: {'yes' if s.intact else 'NO: the signed content was altered'}")
+        trust = "yes (its certificate chains to one listed in provider.yaml)" if s.trusted else "no"
+        if s.development:
+            trust = "no: DEVELOPMENT KEY, not a valid agreement signature"
+        click.echo(f"  trusted: {trust}")
+        click.echo(
+            f"  changes after signing: {s.changes}"
+            + ("" if s.changes_allowed else " (NOT ALLOWED)")
+        )
+        if s.timestamped:
+            click.echo("  timestamped: yes")
+    if checked.client:
+        click.echo(
+            f"terms: {checked.client} version {checked.version}, fingerprint {checked.fingerprint}"
+        )
+    if checked.archived is True:
+        click.echo("terms match the archived terms of that version")
+    elif checked.archived is False:
+        click.echo("terms DIFFER from the archived terms of that version")
+    elif checked.client:
+        click.echo("no archived terms of that version in this project to compare with")
+    ok = checked.ok
+    if strict and not any(s.trusted and s.certification for s in result.signatures):
+        ok = False
+        click.echo(
+            "not trusted: the provider's signature is not from a certificate in provider.yaml"
+        )
+    click.echo("verified" if ok else "FAILED")
+    ctx.exit(0 if ok else 1)
+
+
+@click.command("diff")
+@click.argument("client")
+@click.argument("a")
+@click.argument("b")
+@click.option("--today", metavar="YYYY-MM-DD", help="The date future-date checks use.")
+@click.pass_context
+def diff_command(ctx: click.Context, client: str, a: str, b: str, today: str | None) -> None:
+    """Print what changed in CLIENT's terms from version A to version B, in plain words.
+
+    A and B are issued versions (1 or v1) or `current` (the file as it is now).
+    """
+    import re
+
+    from generator.project.layout import check_project
+    from generator.terms.archive import issued_versions
+    from generator.terms.canonical import terms
+    from generator.terms.changelog import changelog
+
+    project = common.project(ctx)
+    report = check_project(project, (client,), common.today(today))
+    issued = {v.number: v for v in issued_versions(project.agreements_dir, client)}
+
+    def side(name: str) -> dict[str, Any]:
+        if name == "current":
+            entry = report.clients[0]
+            if entry.client is None or report.provider.model is None:
+                raise UsageError(f"{entry.file} cannot be loaded: run tripod check")
+            return terms(entry.client, report.provider.model, project.template_fingerprint())
+        match = re.fullmatch(r"v?([1-9][0-9]*)", name)
+        if match is None:
+            raise UsageError(f"{name!r} is not a version: use 1, v1 or current")
+        if int(match[1]) not in issued:
+            known = ", ".join(f"v{n}" for n in sorted(issued)) or "none"
+            raise UsageError(f"{client} has no issued version {name} (issued: {known})")
+        return issued[int(match[1])].terms
+
+    changes = changelog(side(a), side(b))
+    for change in changes:
+        click.echo(f"- {change}")
+    if not changes:
+        click.echo("no changes to the terms")

@@ -1,0 +1,184 @@
+"""`tripod build`, `tripod serve` and `tripod pack`: the sites, a preview, a break-glass zip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator.cli import common
+from generator.errors import UsageError
+
+
+class _Progress:
+    """A progress bar on a terminal (rich), nothing when output is piped or in CI."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.task: Any = None
+
+    def start(self, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.bar = Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("building", total=total)
+
+    def step(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=name)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _run_build(
+    ctx: click.Context,
+    clients: tuple[str, ...],
+    today: dt.date,
+    jobs: int | None = None,
+    shard: tuple[int, int] | None = None,
+) -> int:
+    from generator.build.builder import build
+
+    project = common.project(ctx)
+    progress = _Progress()
+    try:
+        result, _ = build(project, clients, today, progress.step, progress.start, jobs, shard)
+    finally:
+        progress.stop()
+    built = [o for o in result.outcomes if o.built and not o.cached]
+    unchanged = sum(o.cached for o in result.outcomes)
+    versions = sum(o.versions - o.reused for o in built)
+    reused = sum(o.reused for o in built)
+    summary = (
+        f"built {common.plural(len(built), 'client site')} ({common.plural(versions, 'version')}"
+    )
+    summary += f", {reused} issued unchanged and kept)" if reused else ")"
+    if unchanged:
+        summary += f", {unchanged} unchanged since the last build,"
+    summary += (
+        f" and the dashboard in {result.seconds:.1f} s"
+        if result.dashboard
+        else f" in {result.seconds:.1f} s (the dashboard is built by shard 1)"
+    )
+    for kept in result.kept:
+        click.echo(f"{kept.file}: not built, last good site kept: {kept.reason}", err=True)
+    if result.kept:
+        summary += f"; {len(result.kept)} kept their last good site (see tripod check)"
+    click.echo(summary, err=True)
+    return 1 if result.kept else 0
+
+
+@click.command("build")
+@click.argument("clients", nargs=-1)
+@common.TODAY_OPTION
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per core)."
+)
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Build only part K of N (a stable split of the clients), to spread a build over N CI jobs.",
+)
+@click.pass_context
+def build_command(
+    ctx: click.Context,
+    clients: tuple[str, ...],
+    today: str | None,
+    jobs: int | None,
+    shard: str | None,
+) -> None:
+    """Build client sites (all, or the CLIENTS named) and the internal dashboard into site/.
+
+    A client whose file cannot be loaded keeps its last good site, and the build
+    exits 1. Each site is built in a staging folder and swapped in whole.
+    """
+    part = None
+    if shard is not None:
+        import re
+
+        match = re.fullmatch(r"([1-9][0-9]*)/([1-9][0-9]*)", shard)
+        if match is None or int(match[1]) > int(match[2]):
+            raise UsageError(f"--shard {shard!r}: write K/N with 1 <= K <= N, like 2/4")
+        part = (int(match[1]), int(match[2]))
+    ctx.exit(_run_build(ctx, clients, common.today(today), jobs, part))
+
+
+@click.command("serve")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@common.TODAY_OPTION
+@click.pass_context
+def serve_command(ctx: click.Context, port: int, host: str, today: str | None) -> None:
+    """Preview the sites, rebuilding and reloading when a client file, provider.yaml,
+    mkdocs.yml, a template or an agreement changes."""
+    from generator.site.engine import serve
+
+    project = common.project(ctx)
+    date = common.today(today)
+    _run_build(ctx, (), date)
+    click.echo(
+        f"serving site/ at http://{host}:{port}/ (dashboard: /internal/, clients: /clients/<id>/)",
+        err=True,
+    )
+
+    def rebuild() -> None:
+        _run_build(ctx, (), date)
+
+    watched = [
+        project.clients_dir,
+        project.provider_file,
+        project.root / "mkdocs.yml",
+        project.templates_dir,
+        project.agreements_dir,
+    ]
+    serve(project.root / "site", rebuild, watched, host, port)
+
+
+@click.command("pack")
+@click.argument("client")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the zip (default: site/packs/CLIENT.zip).",
+)
+@common.TODAY_OPTION
+@click.pass_context
+def pack_command(ctx: click.Context, client: str, output: Path | None, today: str | None) -> None:
+    """Write CLIENT's break-glass pack: its current site as a zip that works from a USB
+    stick (file://, no server, no network), with its signed agreements."""
+    from generator.build.builder import Builder
+    from generator.project.layout import check_project
+
+    project = common.project(ctx)
+    date = common.today(today)
+    report = check_project(project, (client,), date)
+    entry = report.clients[0]
+    if report.provider.model is None or entry.client is None:
+        for finding in report.findings:
+            if finding.is_schema:
+                click.echo(common.finding_text(finding))
+        click.echo(f"tripod: {entry.file} cannot be loaded: no pack written", err=True)
+        ctx.exit(1)
+    if any(f.code == "secret-like-value" for f in entry.findings):
+        click.echo(
+            f"tripod: {entry.file} holds a value that looks like a secret: no pack written",
+            err=True,
+        )
+        ctx.exit(1)
+    target = output or project.root / "site" / "packs" / f"{entry.client.id}.zip"
+    path = Builder(project, date).pack(entry, report.provider.model, target.resolve())
+    click.echo(f"wrote {path}: unzip it and open {entry.client.id}/index.html", err=True)

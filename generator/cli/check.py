@@ -1,0 +1,85 @@
+"""`tripod check`: every finding, as text, JSON or workflow annotations."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from generator.cli import common
+from generator.findings import Finding
+
+
+def _escape_github(text: str, property_: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_ else text
+
+
+def _github(finding: Finding) -> str:
+    level = {"error": "error", "warning": "warning", "accepted": "notice"}[finding.severity]
+    title = finding.code if finding.severity != "accepted" else f"accepted gap: {finding.code}"
+    message = finding.message + (f" ({finding.hint})" if finding.hint else "")
+    if finding.severity == "accepted":
+        message += f"; accepted by {finding.accepted_by}: {finding.reason}"
+    props = (
+        f"file={_escape_github(finding.file, True)},line={finding.line},"
+        f"col={finding.column},title={_escape_github(title, True)}"
+    )
+    return f"::{level} {props}::{_escape_github(message)}"
+
+
+@click.command("check")
+@click.argument("clients", nargs=-1)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: one line per finding; json: for programs; github: workflow annotations.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@common.TODAY_OPTION
+@click.pass_context
+def check_command(
+    ctx: click.Context, clients: tuple[str, ...], format_: str, strict: bool, today: str | None
+) -> None:
+    """Check client files (all of them, or the CLIENTS named by id or path).
+
+    Prints every finding, sorted by file and line. Exit 0 without errors,
+    1 with errors (or warnings under --strict), 2 on usage errors.
+    """
+    from generator.project.layout import check_project
+
+    report = check_project(common.project(ctx), clients, common.today(today))
+    findings = report.findings
+    problems = [f for f in findings if f.severity != "accepted"]
+    accepted = [f for f in findings if f.severity == "accepted"]
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = sum(f.severity == "warning" for f in findings)
+    if format_ == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "findings": [f.as_json() for f in problems],
+                    "accepted": [f.as_json() for f in accepted],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        render = _github if format_ == "github" else common.finding_text
+        for finding in findings:
+            click.echo(render(finding))
+    if format_ == "text":
+        unloadable = sum(c.client is None for c in report.clients)
+        summary = (
+            f"{common.plural(len(report.clients), 'client')} checked: {common.plural(errors, 'error')}, "
+            f"{common.plural(warnings, 'warning')}, {common.plural(len(accepted), 'accepted gap')}"
+        )
+        if unloadable:
+            summary += f"; {unloadable} not loadable"
+        click.echo(summary, err=True)
+    if errors or (strict and warnings):
+        ctx.exit(1)
