@@ -101,10 +101,8 @@ def write_portfolio(root: Path, count: int, seed: int = 1) -> list[str]:
     """A scratch project at `root` with `count` clients; returns their ids."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
-    for name in ("provider.yaml", "mkdocs.yml"):
-        shutil.copy(REPO / name, root / name)
-    for name in ("templates", "certs"):
-        shutil.copytree(REPO / name, root / name, dirs_exist_ok=True)
+    shutil.copy(REPO / "provider.yaml", root / "provider.yaml")
+    shutil.copytree(REPO / "certs", root / "certs", dirs_exist_ok=True)
     clients = root / "clients"
     clients.mkdir(exist_ok=True)
     ids = []
@@ -136,7 +134,7 @@ def issue_versions(root: Path, today: object, share: float = 0.5, seed: int = 2)
         for version in range(1, client.agreement.version):
             folder = root / "agreements" / client.id / f"v{version}"
             folder.mkdir(parents=True, exist_ok=True)
-            data = terms.terms(client, provider, fingerprint)
+            data = terms.terms_of(client, provider, fingerprint)
             data["client"]["agreement"]["version"] = version
             (folder / "terms.json").write_bytes(terms.canonical(data))
             issued += 1

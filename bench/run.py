@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,52 +105,44 @@ def floor(root: Path) -> float:
 
 def naive(root: Path, ids: list[str], sample: int) -> float:
     """Seconds per client the naive way: a process for the site, another for the PDF."""
-    from generator import render
+    from generator import DEFAULTS, render
     from generator.agreement.document import agreement_html
-    from generator.format.load import load_client, load_provider
     from generator.project.layout import Project
+    from generator.project.record import check_project
     from generator.site.pages import PAGES, SiteData, VersionInfo, write_pages
-    from generator.terms import canonical as terms
 
     project = Project.at(root)
-    provider = load_provider(root / "provider.yaml", "provider.yaml", root).model
-    assert provider is not None
     env = render.environment(root / "templates")
     work = root / "naive"
+    styles = work / "agreement"
+    shutil.copytree(DEFAULTS / "agreement", styles, dirs_exist_ok=True)
     total = 0.0
     for cid in ids[:sample]:
-        client = load_client(root / "clients" / f"{cid}.yaml", cid, TODAY).model
-        assert client is not None
+        (record,) = check_project(project, (cid,), TODAY).clients
+        client, provider = record.client, record.provider
+        assert client is not None and provider is not None
         docs = work / cid / "docs"
-        write_pages(
-            env,
-            SiteData(client, provider, VersionInfo("current", True), TODAY),
-            docs,
-            root / "templates" / "site" / "assets",
+        data = SiteData(
+            client, provider, VersionInfo("current", True), TODAY, estimates=record.estimates
         )
+        write_pages(env, data, docs, DEFAULTS / "site" / "assets")
         nav = "".join(f"  - '{title}': {name}\n" for title, name in PAGES)
         config = (
-            (root / "mkdocs.yml")
+            (DEFAULTS / "mkdocs.yml")
             .read_text()
-            .replace(
-                "custom_dir: templates/site/overrides",
-                f"custom_dir: {root}/templates/site/overrides",
-            )
+            .replace("custom_dir: site/overrides", f"custom_dir: {DEFAULTS}/site/overrides")
         )
         (work / cid / "mkdocs.yml").write_text(
             config + f"\nsite_name: {cid}\ndocs_dir: docs\nsite_dir: out\nnav:\n{nav}"
         )
-        canonical = terms.canonical(terms.terms(client, provider, project.template_fingerprint()))
-        html = agreement_html(env, client, provider, canonical, None, draft=True)
-        (root / "templates" / "agreement" / f"{cid}.html").write_text(html)
+        html = agreement_html(env, record.terms, None, draft=True)
+        (styles / f"{cid}.html").write_text(html)
         seconds, _ = timed([str(BIN / "mkdocs"), "build", "-q"], work / cid)
         total += seconds
         seconds, _ = timed(
-            [str(BIN / "weasyprint"), f"{cid}.html", str(work / cid / "a.pdf")],
-            root / "templates" / "agreement",
+            [str(BIN / "weasyprint"), f"{cid}.html", str(work / cid / "a.pdf")], styles
         )
         total += seconds
-        (root / "templates" / "agreement" / f"{cid}.html").unlink()
     return total / max(1, min(sample, len(ids)))
 
 

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from generator import DEFAULTS
 from generator.findings import Finding
-from generator.project.layout import Project, check_project
+from generator.project.layout import Project
+from generator.project.record import check_project
 
 REPO = Path(__file__).resolve().parent.parent
 TRIPOD = str(Path(sys.executable).with_name("tripod"))
@@ -208,7 +210,7 @@ class TinyProject:
         provider = load_provider(self.root / "provider.yaml", "provider.yaml", self.root).model
         assert client is not None and provider is not None
         fingerprint = Project.at(self.root).template_fingerprint()
-        canonical = terms.canonical(terms.terms(client, provider, fingerprint))
+        canonical = terms.canonical(terms.terms_of(client, provider, fingerprint))
         self.write(f"agreements/{client_id}/v{version}/terms.json", canonical)
         return canonical
 
@@ -238,10 +240,17 @@ def tiny(tmp_path: Path) -> TinyProject:
 
 @pytest.fixture
 def tiny_site(tiny: TinyProject) -> TinyProject:
-    """A tiny project that can build sites: the repository's mkdocs.yml and templates."""
-    shutil.copy(REPO / "mkdocs.yml", tiny.root / "mkdocs.yml")
-    shutil.copytree(REPO / "templates", tiny.root / "templates")
+    """A tiny project that can build sites (with Tripod's default templates)."""
     return tiny
+
+
+def own_mkdocs_yml() -> str:
+    """Tripod's default MkDocs configuration, as a project's own copy of it reads."""
+    text = (DEFAULTS / "mkdocs.yml").read_text("utf-8")
+    assert text.count("custom_dir: site/overrides") == 1
+    return text.replace(
+        "custom_dir: site/overrides", f"custom_dir: {DEFAULTS / 'site' / 'overrides'}"
+    )
 
 
 def with_change(old: str, new: str, text: str = CLIENT, count: int = 1) -> str:

@@ -15,7 +15,6 @@ import html
 import io
 import json
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -25,12 +24,13 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import PROVIDER, REPO, TODAY, TinyProject, read_page, with_change
+from conftest import PROVIDER, TODAY, TinyProject, read_page, with_change
 from generator import render
 from generator.agreement.document import render_agreement
 from generator.agreement.pdf import Rendered
 from generator.format.load import load_client, load_provider
 from generator.project.layout import Project
+from generator.project.record import TermsRecord
 from generator.terms import canonical as terms
 from generator.terms.changelog import changelog
 
@@ -146,7 +146,7 @@ def canonical_terms(project: TinyProject, client_id: str = "acme") -> bytes:
     client = load_client(root / f"clients/{client_id}.yaml", client_id, TODAY).model
     provider = load_provider(root / "provider.yaml", "provider.yaml", root).model
     assert client is not None and provider is not None
-    data = terms.terms(client, provider, Project.at(root).template_fingerprint())
+    data = terms.terms_of(client, provider, Project.at(root).template_fingerprint())
     # The SPEC's canonical form: sorted keys, UTF-8, no insignificant whitespace.
     mine = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
     assert mine == terms.canonical(data)
@@ -166,7 +166,8 @@ def rendered(
     provider = load_provider(root / "provider.yaml", "provider.yaml", root).model
     assert provider is not None
     env = render.environment(root / "templates")
-    done = render_agreement(env, root / "templates", canonical, provider, previous, draft)
+    styles = Project.at(root).template("agreement/agreement.css").parent
+    done = render_agreement(env, styles, TermsRecord(canonical, provider), previous, draft)
     return canonical, done
 
 
@@ -196,8 +197,6 @@ def new_project(root: Path) -> TinyProject:
     project = TinyProject(root)
     project.write("provider.yaml", PROVIDER)
     (root / "clients").mkdir()
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copytree(REPO / "templates", root / "templates")
     return project
 
 

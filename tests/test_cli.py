@@ -183,13 +183,13 @@ def test_unexpected_errors_are_one_line_unless_verbose(tiny: TinyProject) -> Non
 def test_a_bug_is_one_line_and_a_traceback_only_with_verbose(
     tiny: TinyProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import generator.project.layout
+    import generator.project.record
     from generator.cli import main
 
     def broken(*_: object) -> None:
         raise RuntimeError("something inside broke")
 
-    monkeypatch.setattr(generator.project.layout, "check_project", broken)
+    monkeypatch.setattr(generator.project.record, "check_project", broken)
     tiny.client()
     for verbose in (False, True):
         with pytest.raises(SystemExit) as exit_:

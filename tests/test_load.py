@@ -24,7 +24,8 @@ import generator
 from conftest import CLIENT, TODAY, TinyProject, with_change
 from generator.format import load
 from generator.format.load import MAX_BYTES, MAX_NODES, load_client
-from generator.project.layout import Project, check_project
+from generator.project.layout import Project
+from generator.project.record import check_project
 
 FILE = "clients/acme.yaml"
 

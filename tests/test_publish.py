@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLIENT, PROVIDER, REPO, Run, TinyProject, read_page, with_change
+from conftest import CLIENT, PROVIDER, Run, TinyProject, read_page, with_change
 from nginx_server import Nginx, Response, free_port, start_nginx
 
 ACME_USER, ACME_PASSWORD = "alice", "acme reads its own plan"
@@ -110,8 +110,6 @@ def make_project(root: Path) -> TinyProject:
     """acme with an issued v1 and a draft of v2 (current, latest, v1), and other."""
     project = TinyProject(root)
     project.write("provider.yaml", PROVIDER)
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copytree(REPO / "templates", root / "templates")
     project.client(CLIENT)
     project.issue_terms("acme", 1)
     project.client(ACME)

@@ -239,9 +239,9 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
     chromium = _chromium()
     nginx_binary()  # skip (or fail in CI) before building anything
     root = tmp_path_factory.mktemp("examples")
-    for name in ("provider.yaml", "mkdocs.yml"):
+    for name in ("provider.yaml",):
         shutil.copy(REPO / name, root / name)
-    for name in ("clients", "templates", "certs", "agreements"):
+    for name in ("clients", "certs", "agreements"):
         shutil.copytree(REPO / name, root / name)
     project = TinyProject(root)
     run = project.tripod("build")

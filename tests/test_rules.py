@@ -713,7 +713,7 @@ def issue_v1(tiny: TinyProject, text: str = CLIENT) -> None:
     project = Project.at(tiny.root)
     provider = load_provider(project.provider_file, "provider.yaml", project.root).model
     assert provider is not None
-    data = terms.terms(loaded_client(tiny, text), provider, project.template_fingerprint())
+    data = terms.terms_of(loaded_client(tiny, text), provider, project.template_fingerprint())
     tiny.write("agreements/acme/v1/terms.json", terms.canonical(data))
 
 

@@ -181,8 +181,6 @@ def new_project(
     project = TinyProject(root)
     project.write("provider.yaml", provider)
     (root / "clients").mkdir()
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copytree(REPO / "templates", root / "templates")
     if pki is not None:
         project.write("certs/provider-root.pem", pki.root_pem.read_bytes())
     project.client()
@@ -213,7 +211,7 @@ def canonical_terms(project: TinyProject, client_id: str = "acme") -> bytes:
     provider = load_provider(project.root / "provider.yaml", "provider.yaml", project.root).model
     assert client is not None and provider is not None
     fingerprint = Project.at(project.root).template_fingerprint()
-    return terms.canonical(terms.terms(client, provider, fingerprint))
+    return terms.canonical(terms.terms_of(client, provider, fingerprint))
 
 
 def assert_one_line(run: Run, prefix: str = "tripod: ") -> str:
@@ -417,11 +415,14 @@ from pathlib import Path
 from generator import render
 from generator.agreement.document import render_agreement
 from generator.format.load import load_provider
+from generator.project.layout import Project
+from generator.project.record import TermsRecord
 root, terms = Path(sys.argv[1]), Path(sys.argv[2])
 provider = load_provider(root / "provider.yaml", "provider.yaml", root).model
 done = render_agreement(
-    render.environment(root / "templates"), root / "templates", terms.read_bytes(),
-    provider, None, draft=False,
+    render.environment(root / "templates"),
+    Project.at(root).template("agreement/agreement.css").parent,
+    TermsRecord(terms.read_bytes(), provider), None, draft=False,
 )
 print(json.dumps({"pages": done.pages, "pdf": done.pdf.hex(),
                   "boxes": {k: [b.page, b.x1, b.y1, b.x2, b.y2] for k, b in done.boxes.items()}}))

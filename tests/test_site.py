@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLIENT, REPO, TODAY, TinyProject, read_page, with_change
+from conftest import CLIENT, REPO, TODAY, TinyProject, own_mkdocs_yml, read_page, with_change
+from generator import DEFAULTS
 from generator.format.load import load_client, load_provider
 from generator.render import environment
 from generator.rules import legs
@@ -30,9 +31,9 @@ def page_text(path: Path) -> str:
 def examples(tmp_path_factory: pytest.TempPathFactory) -> TinyProject:
     """The example project, copied and built once."""
     root = tmp_path_factory.mktemp("examples")
-    for name in ("provider.yaml", "mkdocs.yml"):
+    for name in ("provider.yaml",):
         shutil.copy(REPO / name, root / name)
-    for name in ("clients", "templates", "certs"):
+    for name in ("clients", "certs"):
         shutil.copytree(REPO / name, root / name)
     if (REPO / "agreements").is_dir():
         shutil.copytree(REPO / "agreements", root / "agreements")
@@ -243,7 +244,7 @@ def test_a_failing_build_leaves_the_live_site_untouched(tiny_site: TinyProject) 
     assert tiny_site.tripod("build").code == 0
     before = {p: p.read_bytes() for p in (tiny_site.root / "site").rglob("*") if p.is_file()}
     # A template that fails half way through the pages.
-    (tiny_site.root / "templates" / "site" / "runbook.md").write_text("{{ no_such_value }}\n")
+    tiny_site.write("templates/site/runbook.md", "{{ no_such_value }}\n")
     tiny_site.client(with_change("Acme Dental\n", "Acme Dental Changed\n"))
     run = tiny_site.tripod("build")
     assert run.code == 1
@@ -273,14 +274,22 @@ def test_every_leg_rule_belongs_to_a_leg() -> None:
 
 def test_golden_markdown(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """The generated Markdown of an example client, page by page; `--update-golden` rewrites it."""
-    from generator.project.layout import Project, check_project
+    from generator.project.layout import Project
+    from generator.project.record import check_project
 
     project = Project.at(REPO)
     report = check_project(project, ("harbour-dental",), TODAY)
     entry = report.clients[0]
     provider = load_provider(REPO / "provider.yaml", "provider.yaml", REPO).model
     assert entry.client is not None and provider is not None
-    data = SiteData(entry.client, provider, VersionInfo("current", True), TODAY, entry.findings)
+    data = SiteData(
+        entry.client,
+        provider,
+        VersionInfo("current", True),
+        TODAY,
+        entry.findings,
+        estimates=entry.estimates,
+    )
     write_pages(environment(REPO / "templates"), data, tmp_path, tmp_path / "no-assets")
     golden = REPO / "tests" / "golden" / "harbour-dental"
     if request.config.getoption("--update-golden"):
@@ -381,11 +390,12 @@ def test_the_cache_never_serves_stale_sites(
             path.read_text().replace("Southern Cross IT\n", "Southern Cross IT Group\n")
         )
     elif change == "template":
-        path = tiny_site.root / "templates" / "site" / "contacts.md"
-        path.write_text(path.read_text() + "\nCall us.\n")
+        default = (DEFAULTS / "site" / "contacts.md").read_text()
+        tiny_site.write("templates/site/contacts.md", default + "\nCall us.\n")
     elif change == "mkdocs":
-        path = tiny_site.root / "mkdocs.yml"
-        path.write_text(path.read_text().replace("primary: blue grey", "primary: indigo"))
+        tiny_site.write(
+            "mkdocs.yml", own_mkdocs_yml().replace("primary: blue grey", "primary: indigo")
+        )
     elif change == "archive":
         tiny_site.issue_terms("other")
     elif change == "overdue":
@@ -597,12 +607,12 @@ def test_the_theme_listing_kept_for_the_process_is_the_one_mkdocs_makes(tmp_path
     from generator.site.engine import _ThemeFiles
 
     overrides = tmp_path / "overrides"
-    shutil.copytree(REPO / "templates" / "site" / "overrides", overrides)
+    shutil.copytree(DEFAULTS / "site" / "overrides", overrides)
     config_file = tmp_path / "mkdocs.yml"
     config_file.write_text(
-        (REPO / "mkdocs.yml")
+        (DEFAULTS / "mkdocs.yml")
         .read_text()
-        .replace("custom_dir: templates/site/overrides", f"custom_dir: {overrides}")
+        .replace("custom_dir: site/overrides", f"custom_dir: {overrides}")
     )
     (tmp_path / "docs").mkdir()
     config = load_config(config_file=str(config_file), docs_dir=str(tmp_path / "docs"))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -26,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PROVIDER, REPO, TinyProject
+from conftest import PROVIDER, TinyProject, own_mkdocs_yml
 
 # ---------------------------------------------------------------- the hostile client
 
@@ -383,11 +382,9 @@ def _project(root: Path, extended: bool) -> TinyProject:
     project = TinyProject(root)
     project.write("provider.yaml", PROVIDER)
     (root / "clients").mkdir()
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copytree(REPO / "templates", root / "templates")
     project.write(CANARY_FILE, CANARY + "\n")
     if extended:
-        config = (root / "mkdocs.yml").read_text("utf-8")
+        config = own_mkdocs_yml()
         assert config.count("\nmarkdown_extensions:\n") == 1
         config = config.replace(
             "\nmarkdown_extensions:\n", "\n" + EXTENSIONS.format(root=json.dumps(str(root)))

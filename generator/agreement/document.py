@@ -1,4 +1,4 @@
-"""The agreement document: its terms rendered through `templates/agreement/`.
+"""The agreement document: its terms rendered through the agreement templates.
 
 The document is made from the terms alone (never from a client file's
 records), so the same terms give the same PDF. Drafts say DRAFT on every page.
@@ -7,17 +7,15 @@ records), so the same terms give the same PDF. Drafts say DRAFT on every page.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
 
 from generator.agreement.pdf import Rendered, render
-from generator.format.load import SourceMap
-from generator.format.model import Client, Provider
-from generator.render import PACKAGE_TEMPLATES, render_template
-from generator.rules.check import check
-from generator.site.pages import SiteData, VersionInfo, context
-from generator.terms import archive
+from generator.project.record import TermsRecord
+from generator.render import render_template
+from generator.render.values import facts
 from generator.terms import canonical as terms
 from generator.terms.changelog import changelog
 
@@ -25,27 +23,16 @@ SIGNATURE_ANCHORS = ("sig-provider-box", "sig-client-box")
 
 
 def agreement_html(
-    env: Environment,
-    client: Client,
-    provider: Provider,
-    canonical: bytes,
-    previous: dict[str, Any] | None,
-    draft: bool,
+    env: Environment, version: TermsRecord, previous: dict[str, Any] | None, draft: bool
 ) -> str:
-    effective = client.agreement.effective
-    # Accepted gaps do not depend on the date; the effective date keeps the
-    # document independent of the day it is rendered.
-    findings = check(client, SourceMap(), "", effective)
-    values = context(
-        SiteData(client, provider, VersionInfo("agreement", False), effective, findings)
-    )
-    fingerprint = terms.fingerprint(canonical)
+    client = version.client
+    values = facts(client, version.provider, version.estimates, version.accepted)
     values.update(
-        fingerprint=fingerprint,
-        short=terms.short(fingerprint),
+        fingerprint=version.fingerprint,
+        short=terms.short(version.fingerprint),
         draft=draft,
         term_end=client.agreement.last_day,
-        changelog=changelog(previous, archive.loads(canonical)) if previous else [],
+        changelog=changelog(previous, version.data) if previous else [],
         previous=client.agreement.version - 1,
     )
     return render_template(env, "agreement/agreement.html", values)
@@ -53,26 +40,21 @@ def agreement_html(
 
 def render_agreement(
     env: Environment,
-    templates: Any,
-    canonical: bytes,
-    provider: Provider,
+    styles: Path,
+    version: TermsRecord,
     previous: dict[str, Any] | None,
     draft: bool,
 ) -> Rendered:
-    """The agreement PDF for these canonical terms, with the terms attached."""
-    data = archive.loads(canonical)
-    client = archive.client_from_terms(data)
-    provider = archive.provider_with(data, provider)
-    html = agreement_html(env, client, provider, canonical, previous, draft)
-    base = templates / "agreement"
-    if not (base / "agreement.css").is_file():
-        base = PACKAGE_TEMPLATES / "agreement"
-    when = dt.datetime.combine(client.agreement.effective, dt.time(0, 0), dt.UTC)
+    """The agreement PDF of these terms, with the terms attached. `styles` is the
+    folder of the agreement's stylesheet (its fonts are relative to it);
+    `previous` the terms of the version before, for the changelog."""
+    html = agreement_html(env, version, previous, draft)
+    when = dt.datetime.combine(version.client.agreement.effective, dt.time(0, 0), dt.UTC)
     return render(
         html,
-        base,
+        styles,
         when=when,
-        attachment=canonical,
+        attachment=version.canonical,
         attachment_name="terms.json",
         anchors=SIGNATURE_ANCHORS,
     )

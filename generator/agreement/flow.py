@@ -24,7 +24,8 @@ from generator.agreement import sign
 from generator.agreement.document import render_agreement
 from generator.errors import TripodError
 from generator.format.model import Provider
-from generator.project.layout import Project, check_project
+from generator.project.layout import Project
+from generator.project.record import check_project
 from generator.terms import archive
 from generator.terms import canonical as terms
 
@@ -118,19 +119,15 @@ def issue(
             else "issued versions are never re-rendered or re-signed"
         )
         raise AgreementError(f"version {number} of {client.id} is already issued; {why}")
-    earlier = [
-        v for v in archive.issued_versions(project.agreements_dir, client.id) if v.number < number
-    ]
-    if any(v.number > number for v in archive.issued_versions(project.agreements_dir, client.id)):
+    if any(v.number > number for v in entry.issued):
         raise AgreementError(f"a later version than {number} of {client.id} is already issued")
-    canonical = terms.canonical(terms.terms(client, provider, project.template_fingerprint()))
-    env = render.environment(project.templates_dir)
+    version = entry.terms
+    earlier = entry.before(number)
     rendered = render_agreement(
-        env,
-        project.templates_dir,
-        canonical,
-        provider,
-        earlier[-1].terms if earlier else None,
+        render.environment(project.templates_dir),
+        project.template("agreement/agreement.css").parent,
+        version,
+        earlier.terms if earlier else None,
         draft=False,
     )
     signatory = client.agreement.signatories.provider or provider.signatory
@@ -147,12 +144,12 @@ def issue(
     staging = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}")
     staging.mkdir(parents=True)
     try:
-        (staging / archive.TERMS).write_bytes(canonical)
+        (staging / archive.TERMS).write_bytes(version.canonical)
         (staging / archive.SIGNED).write_bytes(signed)
         os.rename(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return Issued(folder, terms.fingerprint(canonical), rendered.pages, signing.development)
+    return Issued(folder, version.fingerprint, rendered.pages, signing.development)
 
 
 @dataclass(frozen=True)

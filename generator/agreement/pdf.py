@@ -2,7 +2,10 @@
 
 The same HTML, fonts and dates give the same bytes: the document's dates and
 the attachment's dates are set explicitly (WeasyPrint does not read
-SOURCE_DATE_EPOCH), and the file identifier is a hash of the content.
+SOURCE_DATE_EPOCH), and the file identifier is a hash of the content. Fonts
+are subset by HarfBuzz: WeasyPrint's fallback (fontTools) stamps each font it
+subsets with the time it ran, so without HarfBuzz's subsetter no PDF is
+written at all rather than one whose bytes differ from run to run.
 """
 
 from __future__ import annotations
@@ -14,13 +17,54 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import TripodError
+from generator.errors import TripodError, UsageError
 
 PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
 
 
 class PdfError(TripodError):
     """WeasyPrint could not render the document; the message says why in one line."""
+
+
+class PdfUnavailable(UsageError):
+    """This machine cannot render PDFs as Tripod promises them (a missing library)."""
+
+
+SUBSETTER = (
+    "PDFs need HarfBuzz's font subsetter (libharfbuzz-subset0, HarfBuzz 4.1 or newer), "
+    "which is missing: without it the same terms would not give the same bytes "
+    "(on Debian: apt-get install libharfbuzz-subset0)"
+)
+
+
+def _weasyprint() -> Any:
+    """WeasyPrint, once it is known to render reproducibly here."""
+    with warnings.catch_warnings():
+        # WeasyPrint's own notice that the subsetter is missing: said below, in one line.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            import weasyprint
+            from weasyprint.text import ffi
+        except OSError as e:  # Pango or HarfBuzz missing
+            raise PdfUnavailable(f"WeasyPrint cannot start: {e}") from e
+    if ffi.harfbuzz_subset is None or not ffi.harfbuzz.hb_version_atleast(4, 1, 0):
+        raise PdfUnavailable(SUBSETTER)
+    return weasyprint
+
+
+def engine_versions() -> str:
+    """The versions of the system libraries that shape the PDF's bytes."""
+    from weasyprint.text import ffi
+
+    _weasyprint()
+    # WeasyPrint declares only hb_version_atleast: the version is the greatest it accepts.
+    found = [0, 0, 0]
+    for place in range(3):
+        while found[place] < 1000 and ffi.harfbuzz.hb_version_atleast(
+            *(found[:place] + [found[place] + 1] + [0] * (2 - place))
+        ):
+            found[place] += 1
+    return f"harfbuzz=={'.'.join(map(str, found))}\npango=={ffi.pango.pango_version()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +99,7 @@ def render(
     `attachment` travels inside the PDF under `attachment_name`; `anchors` are
     element ids whose boxes the caller needs (to place signature fields).
     """
-    try:
-        from weasyprint import HTML
-    except OSError as e:  # Pango or HarfBuzz missing
-        raise PdfError(f"WeasyPrint cannot start: {e}") from e
+    HTML = _weasyprint().HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
@@ -94,7 +135,7 @@ def render(
 
 
 def _write(document: Any, attachment: bytes, attachment_name: str, when: dt.datetime) -> bytes:
-    from weasyprint import Attachment
+    Attachment = _weasyprint().Attachment
 
     pdf: bytes = document.write_pdf(
         pdf_variant="pdf/a-3b",

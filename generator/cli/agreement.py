@@ -162,9 +162,8 @@ def diff_command(ctx: click.Context, client: str, a: str, b: str, today: str | N
     """
     import re
 
-    from generator.project.layout import check_project
+    from generator.project.record import check_project
     from generator.terms.archive import issued_versions
-    from generator.terms.canonical import terms
     from generator.terms.changelog import changelog
 
     project = common.project(ctx)
@@ -176,7 +175,7 @@ def diff_command(ctx: click.Context, client: str, a: str, b: str, today: str | N
             entry = report.clients[0]
             if entry.client is None or report.provider.model is None:
                 raise UsageError(f"{entry.file} cannot be loaded: run tripod check")
-            return terms(entry.client, report.provider.model, project.template_fingerprint())
+            return entry.terms.data
         match = re.fullmatch(r"v?([1-9][0-9]*)", name)
         if match is None:
             raise UsageError(f"{name!r} is not a version: use 1, v1 or current")

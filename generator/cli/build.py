@@ -50,7 +50,7 @@ def _run_build(
     jobs: int | None = None,
     shard: tuple[int, int] | None = None,
 ) -> int:
-    from generator.build.builder import build
+    from generator.build.run import build
 
     project = common.project(ctx)
     progress = _Progress()
@@ -161,7 +161,8 @@ def pack_command(ctx: click.Context, client: str, output: Path | None, today: st
     """Write CLIENT's break-glass pack: its current site as a zip that works from a USB
     stick (file://, no server, no network), with its signed agreements."""
     from generator.build.builder import Builder
-    from generator.project.layout import check_project
+    from generator.build.pack import pack
+    from generator.project.record import check_project
 
     project = common.project(ctx)
     date = common.today(today)
@@ -180,5 +181,5 @@ def pack_command(ctx: click.Context, client: str, output: Path | None, today: st
         )
         ctx.exit(1)
     target = output or project.root / "site" / "packs" / f"{entry.client.id}.zip"
-    path = Builder(project, date).pack(entry, report.provider.model, target.resolve())
+    path = pack(Builder(project, date), entry, target.resolve())
     click.echo(f"wrote {path}: unzip it and open {entry.client.id}/index.html", err=True)

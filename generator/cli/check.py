@@ -49,7 +49,7 @@ def check_command(
     Prints every finding, sorted by file and line. Exit 0 without errors,
     1 with errors (or warnings under --strict), 2 on usage errors.
     """
-    from generator.project.layout import check_project
+    from generator.project.record import check_project
 
     report = check_project(common.project(ctx), clients, common.today(today))
     findings = report.findings

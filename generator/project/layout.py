@@ -1,4 +1,4 @@
-"""A Tripod project on disk: where its files are, and checking all of it.
+"""A Tripod project on disk: where its files are.
 
 A project is a folder with `provider.yaml` and `clients/`, the way an MkDocs
 project is a folder with `mkdocs.yml`.
@@ -6,21 +6,14 @@ project is a folder with `mkdocs.yml`.
 
 from __future__ import annotations
 
-import datetime as dt
-import gc
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from generator import DEFAULTS
 from generator.errors import UsageError
-from generator.findings import Finding
-from generator.format import model
-from generator.format.load import Loaded, load_client, load_provider
 from generator.format.model import SLUG_PATTERN
-from generator.rules.check import check
 from generator.terms import archive
 from generator.terms import canonical as terms
 
@@ -97,14 +90,26 @@ class Project:
             files.append(path)
         return files
 
+    @property
+    def base_config(self) -> Path:
+        """The MkDocs configuration the sites derive from: the project's, or Tripod's."""
+        own = self.root / "mkdocs.yml"
+        return own if own.is_file() else DEFAULTS / "mkdocs.yml"
+
+    def template(self, relative: str) -> Path:
+        """A template, asset or font: the project's own copy, or Tripod's default."""
+        own = self.templates_dir / relative
+        return own if own.exists() else DEFAULTS / relative
+
     def template_fingerprint(self) -> str:
-        folder = self.templates_dir / "agreement"
-        files = (
-            [(p.relative_to(folder).as_posix(), p.read_bytes()) for p in folder.rglob("*.html")]
-            if folder.is_dir()
-            else []
-        )
-        return terms.template_fingerprint(files)
+        """A fingerprint of the agreement template's wording: its HTML files, the
+        project's own where it has them and Tripod's defaults for the rest."""
+        found: dict[str, bytes] = {}
+        for base in (DEFAULTS / "agreement", self.templates_dir / "agreement"):
+            if base.is_dir():
+                for path in base.rglob("*.html"):
+                    found[path.relative_to(base).as_posix()] = path.read_bytes()
+        return terms.template_fingerprint(sorted(found.items()))
 
     def issued_terms(self, client_id: str, version: int) -> bytes | None:
         """The canonical terms archived for an issued version, or None."""
@@ -115,65 +120,3 @@ class Project:
             return None
         except (OSError, ValueError) as e:
             raise ProjectError(f"{self.display(path)} cannot be read: {e}") from e
-
-
-@dataclass(slots=True)
-class ClientReport:
-    file: str
-    loaded: Loaded[model.Client]
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def client(self) -> model.Client | None:
-        return self.loaded.model
-
-
-@dataclass(slots=True)
-class Report:
-    provider: Loaded[model.Provider]
-    clients: list[ClientReport]
-
-    @property
-    def findings(self) -> list[Finding]:
-        found = [*self.provider.findings, *(f for c in self.clients for f in c.findings)]
-        return sorted(found, key=Finding.sort_key)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Loading makes many small objects and no reference cycles to speak of;
-    the cyclic collector would walk the growing list of reports again and
-    again for nothing (a third of the time of a check of 1,000 clients)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def check_project(project: Project, names: tuple[str, ...], today: dt.date) -> Report:
-    """Loads and checks the provider and the named clients (all when none are named)."""
-    with _no_cycle_collection():
-        return _check_project(project, names, today)
-
-
-def _check_project(project: Project, names: tuple[str, ...], today: dt.date) -> Report:
-    provider = load_provider(project.provider_file, "provider.yaml", project.root)
-    template = project.template_fingerprint() if provider.model else ""
-    reports = []
-    for path in project.client_files(names):
-        file = project.display(path)
-        loaded = load_client(path, file, today)
-        findings = list(loaded.findings)
-        client = loaded.model
-        if client is not None:
-            current = issued = None
-            if provider.model is not None:
-                issued = project.issued_terms(client.id, client.agreement.version)
-                if issued is not None:
-                    current = terms.canonical(terms.terms(client, provider.model, template))
-            findings += check(client, loaded.source, file, today, issued, current)
-        reports.append(ClientReport(file, loaded, findings))
-    return Report(provider, reports)

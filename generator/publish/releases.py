@@ -29,7 +29,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from generator.build.builder import link_or_copy
+from generator.files import link_or_copy
 from generator.project.layout import Project
 from generator.publish import access
 

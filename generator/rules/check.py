@@ -458,9 +458,17 @@ def check(
     today: dt.date,
     issued_terms: bytes | None = None,
     current_terms: bytes | None = None,
+    estimates: dict[str, Estimate] | None = None,
 ) -> list[Finding]:
-    """Every finding of every rule for one loadable client, accepted gaps included."""
-    ctx = Context(client, today, issued_terms, current_terms, estimate(client))
+    """Every finding of every rule for one loadable client, accepted gaps included.
+    `estimates` are the client's recovery estimates, where the caller has them."""
+    ctx = Context(
+        client,
+        today,
+        issued_terms,
+        current_terms,
+        estimate(client) if estimates is None else estimates,
+    )
     accepted: dict[tuple[str, str], tuple[int, Acknowledgement]] = {
         (a.check, a.system): (i, a) for i, a in enumerate(client.acknowledged)
     }

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from jinja2 import Environment
 
 from generator.findings import Finding
-from generator.project.layout import Project, Report
+from generator.project.record import Portfolio
 from generator.render import render_template
 from generator.rules import legs
 from generator.terms import archive
-from generator.terms import canonical as terms
 
 OVERDUE = ("restore-test-overdue", "dr-test-overdue", "bc-review-overdue")
 NEARING_END = dt.timedelta(days=60)
@@ -42,25 +41,22 @@ class Row:
         return [f for f in self.findings if f.code in OVERDUE]
 
 
-def rows(report: Report, project: Project, today: dt.date) -> list[Row]:
-    provider = report.provider.model
-    template = project.template_fingerprint()
+def rows(portfolio: Portfolio, today: dt.date) -> list[Row]:
+    provider = portfolio.provider.model
     result = []
-    for entry in report.clients:
-        client = entry.client
-        stem = entry.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    for record in portfolio.clients:
+        client = record.client
+        stem = record.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         if client is None or provider is None:
-            result.append(Row(stem, stem, entry.file, False, entry.findings))
+            result.append(Row(stem, stem, record.file, False, record.findings))
             continue
-        row = Row(client.id, client.name, entry.file, True, entry.findings)
-        row.legs = {leg: s.colour for leg, s in legs.status(entry.findings).items()}
+        row = Row(client.id, client.name, record.file, True, record.findings)
+        row.legs = {leg: s.colour for leg, s in legs.status(record.findings).items()}
         row.draft = client.agreement.version
-        issued = archive.issued_versions(project.agreements_dir, client.id)
-        if issued:
-            newest = issued[-1]
+        if record.issued:
+            newest = record.issued[-1]
             row.in_force = f"v{newest.number}, {newest.signature_state}"
-            current = terms.canonical(terms.terms(client, provider, template))
-            row.terms_differ = current != newest.canonical
+            row.terms_differ = record.terms_differ
             agreement = archive.client_of(newest).agreement
             row.term_end = agreement.last_day
             if row.term_end < today:
@@ -71,15 +67,13 @@ def rows(report: Report, project: Project, today: dt.date) -> list[Row]:
     return result
 
 
-def dashboard_pages(
-    env: Environment, report: Report, project: Project, today: dt.date
-) -> dict[str, str]:
-    provider = report.provider.model
+def dashboard_pages(env: Environment, portfolio: Portfolio, today: dt.date) -> dict[str, str]:
+    provider = portfolio.provider.model
     values = {
-        "rows": rows(report, project, today),
+        "rows": rows(portfolio, today),
         "today": today,
         "provider": provider,
-        "provider_findings": report.provider.findings,
+        "provider_findings": portfolio.provider.findings,
         "colour": {"green": "🟢", "amber": "🟠", "red": "🔴"},
     }
     return {

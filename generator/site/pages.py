@@ -19,9 +19,9 @@ from generator.findings import Finding
 from generator.format import units
 from generator.format.model import Client, Provider
 from generator.render import render_template
-from generator.rules import legs, raci
-from generator.rules.recovery import covered, estimate, recovery_order
-from generator.site import chart
+from generator.render.values import facts
+from generator.rules import legs
+from generator.rules.recovery import Estimate
 
 # (title, file, template): the site's navigation, in order. Titles are fixed
 # words, never text from a client file.
@@ -70,11 +70,14 @@ class VersionInfo:
 
 @dataclass(slots=True)
 class SiteData:
+    """One version of a client's site: whose, which, as of when, and the facts it shows."""
+
     client: Client
     provider: Provider
     version: VersionInfo
     today: dt.date
     findings: list[Finding] = field(default_factory=list)
+    estimates: dict[str, Estimate] = field(kw_only=True)
 
 
 def banner(version: VersionInfo, client: Client) -> str:
@@ -104,62 +107,18 @@ def _next_due(last: dt.date | None, every: units.Duration) -> dt.date | None:
 
 
 def context(data: SiteData) -> dict[str, Any]:
-    client = data.client
-    dr = client.disaster_recovery
-    estimates = estimate(client)
-    objectives = {o.system: o for o in (dr.objectives if dr else ())}
-    measured = dr.test.measured if dr and dr.test else {}
-    rows = []
-    for system_id, est in estimates.items():
-        objective = objectives.get(system_id)
-        rows.append(
-            chart.Row(
-                client.system(system_id).name,
-                est,
-                objective.rto.hours if objective else None,
-                objective.mtd.hours if objective and objective.mtd else None,
-                measured[system_id].hours if system_id in measured else None,
-            )
-        )
-    status = legs.status(data.findings)
-    open_findings = [f for f in data.findings if f.severity in ("error", "warning")]
+    """The values every page of one version of the site reads."""
     accepted = [f for f in data.findings if f.severity == "accepted"]
-    excluded = {e.system: e.reason for e in client.exclusions if not isinstance(e, str)}
-    backed_up = covered(client)
-    end = client.agreement.last_day
-    return {
-        "client": client,
-        "provider": data.provider,
-        "version": data.version,
-        "today": data.today,
-        "legs": status,
-        "open_findings": open_findings,
-        "accepted": accepted,
-        "acknowledged": {(a.check, a.system): a for a in client.acknowledged},
-        "estimates": estimates,
-        "objectives": objectives,
-        "measured": measured,
-        "chart": chart.svg(rows) if rows else None,
-        "order": [client.system(s) for s in recovery_order(client)],
-        "matrix": raci.matrix(client),
-        "parties": raci.parties(client),
-        "party_name": _party_names(client, data.provider),
-        "excluded": excluded,
-        "backed_up": backed_up,
-        "general_exclusions": [e for e in client.exclusions if isinstance(e, str)],
-        "next_due": _next_due,
-        "agreement_end": end,
-        "signatory": client.agreement.signatories.provider or data.provider.signatory,
-        "contact": {c.id: c for c in client.contacts},
-        "party": {c.id: c for c in client.contacts} | {t.id: t for t in client.third_parties},
-        "leg_icon": {"green": "success", "amber": "warning", "red": "danger"},
-    }
-
-
-def _party_names(client: Client, provider: Provider) -> dict[str, str]:
-    names = {"provider": provider.name, "client": client.name}
-    names.update({t.id: t.name for t in client.third_parties})
-    return names
+    values = facts(data.client, data.provider, data.estimates, accepted)
+    values.update(
+        version=data.version,
+        today=data.today,
+        legs=legs.status(data.findings),
+        open_findings=[f for f in data.findings if f.severity in ("error", "warning")],
+        next_due=_next_due,
+        leg_icon={"green": "success", "amber": "warning", "red": "danger"},
+    )
+    return values
 
 
 def write_pages(env: Environment, data: SiteData, docs: Path, assets: Path) -> None:

@@ -24,7 +24,7 @@ _RECORDS: Any = {
 }
 
 
-def terms(client: Client, provider: Provider, template: str) -> dict[str, Any]:
+def terms_of(client: Client, provider: Provider, template: str) -> dict[str, Any]:
     """The terms as plain data. `template` is the fingerprint of the template's wording."""
     signatory = client.agreement.signatories.provider or provider.signatory
     return {

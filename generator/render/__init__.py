@@ -21,10 +21,11 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
+from generator import DEFAULTS
 from generator.errors import TripodError
 from generator.format import units
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PACKAGE_TEMPLATES = DEFAULTS
 
 
 def text(value: Any) -> Markup:

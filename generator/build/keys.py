@@ -1,0 +1,89 @@
+"""What a built site depends on, as keys: the same key, the same site.
+
+A client folder records the keys it was built from (`.tripod-inputs`): one
+for its current site, one per issued version. A build compares them with the
+keys of its inputs and leaves alone what has not changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from generator.agreement.pdf import engine_versions
+from generator.files import tree_digest
+from generator.project.layout import Project
+from generator.project.record import ClientRecord
+
+INPUTS = ".tripod-inputs"  # in each client folder
+
+# What shapes the output besides Tripod's own code: an upgrade rebuilds every site.
+_RENDERERS = (
+    "mkdocs", "mkdocs-material", "pymdown-extensions", "markdown", "jinja2", "markupsafe",
+    "pygments", "weasyprint", "pydyf", "tinycss2", "cssselect2", "fonttools",
+)  # fmt: skip
+
+_CODE = Path(__file__).resolve().parents[1]  # Tripod's own code, its default templates included
+
+
+def renderer_versions() -> str:
+    from importlib import metadata
+
+    found = []
+    for name in _RENDERERS:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} absent")
+    found.append(engine_versions())  # HarfBuzz and Pango shape the PDFs too
+    return "\n".join(found)
+
+
+def shared(project: Project) -> bytes:
+    """A key over what every site depends on: provider.yaml, the project's mkdocs.yml
+    and templates, Tripod itself, and the versions of the packages it renders with."""
+    digest = hashlib.sha256()
+    for path in (project.provider_file, project.root / "mkdocs.yml"):
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    digest.update(tree_digest(project.templates_dir))
+    digest.update(tree_digest(_CODE))
+    digest.update(renderer_versions().encode())
+    return digest.digest()
+
+
+def site(common: bytes, root: Path, record: ClientRecord) -> str:
+    """A key over everything a client's current site depends on: the project-wide
+    inputs, the client's file, its archived versions, and its findings, which carry
+    the date-dependent part (a test going overdue)."""
+    assert record.client is not None and record.agreements is not None
+    digest = hashlib.sha256(common)
+    digest.update((root / record.file).read_bytes())
+    digest.update(tree_digest(record.agreements / record.client.id))
+    findings = [f.as_json() for f in record.findings]
+    digest.update(json.dumps(findings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def versions(common: bytes, record: ClientRecord) -> dict[str, str]:
+    """For each issued version N, a key over everything its site depends on: the
+    archived versions up to N (terms and signed files) and the project-wide
+    inputs. Its pages never change with the client's file, the findings or the date."""
+    assert record.client is not None
+    digest = hashlib.sha256(common)
+    digest.update(record.client.id.encode() + b"\0")
+    keys = {}
+    for issued in record.issued:
+        digest.update(f"{issued.label}\0".encode() + tree_digest(issued.folder))
+        keys[issued.label] = digest.copy().hexdigest()
+    return keys
+
+
+def read(path: Path) -> dict[str, Any]:
+    """The keys a client folder was built from (empty when unknown or unreadable)."""
+    try:
+        record = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}

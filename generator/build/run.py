@@ -1,0 +1,81 @@
+"""`tripod build`: every client's versioned site, and the provider's dashboard.
+
+A client whose file cannot be loaded (or holds something that looks like a
+secret) keeps its last good site. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from generator.build.builder import Builder, BuildError, Outcome
+from generator.build.parallel import build_all, in_shard
+from generator.project.layout import Project
+from generator.project.record import Portfolio, check_project
+
+
+@dataclass(slots=True)
+class BuildResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    dashboard: bool = False
+    seconds: float = 0.0
+
+    @property
+    def kept(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.built]
+
+
+def build(
+    project: Project,
+    names: tuple[str, ...],
+    today: dt.date,
+    on_step: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    jobs: int | None = None,
+    shard: tuple[int, int] | None = None,
+) -> tuple[BuildResult, Portfolio]:
+    """Builds the named clients' sites (all when none are named) and the dashboard.
+
+    `jobs` worker processes build clients in parallel (default: one per core).
+    `shard` (K, N) builds only the K-th of N stable parts of the clients, so N
+    machines can share the work; the first part also builds the dashboard.
+    """
+    started = time.monotonic()
+    portfolio = check_project(project, (), today)
+    if portfolio.provider.model is None:
+        raise BuildError("provider.yaml cannot be loaded; fix it first (tripod check)")
+    wanted = {project.display(p) for p in project.client_files(names)}
+    chosen = [c for c in portfolio.clients if c.file in wanted]
+    if shard is not None:
+        chosen = [c for c in chosen if in_shard(c.file, *shard)]
+    if on_start:
+        on_start(len(chosen) + 1)
+    builder = Builder(project, today)
+    result = BuildResult()
+    buildable = []
+    kept: dict[str, Outcome] = {}
+    for record in chosen:
+        why = record.blocked
+        if why is not None:
+            name = record.client.id if record.client else record.file
+            kept[record.file] = Outcome(name, record.file, False, reason=why)
+            if on_step:
+                on_step(record.file)
+        else:
+            buildable.append(record)
+    built = build_all(builder, buildable, jobs or os.cpu_count() or 1, on_step)
+    result.outcomes = [kept.get(r.file) or built[r.file] for r in chosen]
+    if shard is None or shard[0] == 1:
+        builder.build_dashboard(portfolio)
+        result.dashboard = True
+    if on_step:
+        on_step("dashboard")
+    shutil.rmtree(builder.staging, ignore_errors=True)
+    builder.store.prune()
+    result.seconds = time.monotonic() - started
+    return result, portfolio
