@@ -40,7 +40,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(REPO / name, source / name)
     shutil.copytree(REPO / "generator", source / "generator",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
-    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps",
                  "-q", "-w", root / "dist", source)  # fmt: skip
     assert built.returncode == 0, built.stderr
     (wheel,) = (root / "dist").glob("tripod-*.whl")
@@ -65,10 +65,11 @@ def test_a_project_with_only_its_files_works_from_the_wheel(
     installed: Path, tmp_path: Path
 ) -> None:
     tripod = installed / "bin" / "tripod"
-    where = _run(installed / "bin" / "python", "-c", "import generator; print(generator.__file__)")
-    assert where.stdout.startswith(str(installed)), where.stdout  # not the repository's copy
     project = tmp_path / "provider-repo"
     (project / "clients").mkdir(parents=True)
+    code = "import generator; print(generator.__file__)"
+    where = _run(installed / "bin" / "python", "-c", code, cwd=project)
+    assert where.stdout.startswith(str(installed)), where.stdout  # not the repository's copy
     (project / "provider.yaml").write_text(PROVIDER)
 
     made = _run(tripod, "new", "starter-co", cwd=project)
