@@ -47,7 +47,7 @@ def replacing(path: Path) -> Iterator[Path]:
 def write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
     """`path` holds `data`, whole, or what it held before; `mode` whatever the umask."""
     with replacing(path) as partial:
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # less the umask
         try:
             if mode is not None:
                 os.fchmod(descriptor, mode)
@@ -149,3 +149,18 @@ def tree_digest(folder: Path) -> bytes:
                 digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
                 digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.digest()
+
+
+@contextmanager
+def creating(folder: Path) -> Iterator[Path]:
+    """A staging folder beside `folder` that becomes `folder` when the block ends
+    without an error: it appears whole or not at all, and never replaces a folder
+    that holds anything (the rename fails instead)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    stage = spare(folder)
+    stage.mkdir()
+    try:
+        yield stage
+        os.rename(stage, folder)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import render
+from generator import files, render
 from generator.agreement import sign
 from generator.agreement.document import render_agreement
 from generator.errors import TripodError
@@ -141,14 +139,9 @@ def issue(
         tsa,
         trusted_certificates(project),
     )
-    staging = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}")
-    staging.mkdir(parents=True)
-    try:
+    with files.creating(folder) as staging:
         (staging / archive.TERMS).write_bytes(version.canonical)
         (staging / archive.SIGNED).write_bytes(signed)
-        os.rename(staging, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return Issued(folder, version.fingerprint, rendered.pages, signing.development)
 
 
@@ -212,9 +205,7 @@ def record(project: Project, client_id: str, file: Path) -> Recorded:
                 f"the file was changed after the signature in field {report.field}: {report.changes}"
             )
     target = folder / archive.EXECUTED
-    partial = target.with_name(target.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, target)
+    files.write_bytes(target, data)
     client_sig = result.signatures[1]
     return Recorded(target, client_sig.signer, client_sig.certificate_pem.decode())
 

@@ -118,13 +118,12 @@ def access_group() -> None:
 
 
 def _who(client: str | None, staff: bool) -> str | None:
-    import re
 
-    from generator.format.model import SLUG_PATTERN
+    from generator.format.model import is_id
 
     if staff == (client is not None):
         raise UsageError("name a CLIENT, or give --staff for the dashboard's users")
-    if client is not None and (len(client) > 64 or not re.fullmatch(SLUG_PATTERN, client)):
+    if client is not None and not is_id(client):
         raise UsageError(f"{client!r} is not a client id")
     return client
 

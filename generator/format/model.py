@@ -31,6 +31,14 @@ from pydantic_core import PydanticCustomError
 from generator.format import units
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_MAX = 64
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def is_id(text: str) -> bool:
+    """Whether `text` is an id (of a client, a system, a contact...): lowercase letters
+    and digits in words joined by single hyphens, at most 64 characters."""
+    return len(text) <= SLUG_MAX and _SLUG.fullmatch(text) is not None
 
 
 def _text(value: Any) -> Any:
@@ -48,8 +56,8 @@ Text = Annotated[
 Slug = Annotated[
     str,
     BeforeValidator(_text),
-    StringConstraints(pattern=SLUG_PATTERN, max_length=64),
-    WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "maxLength": 64}),
+    StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX),
+    WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "maxLength": SLUG_MAX}),
 ]
 
 

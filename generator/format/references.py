@@ -7,11 +7,10 @@ Tripod may assume every reference resolves.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from generator.format.model import SLUG_PATTERN, Client
+from generator.format.model import Client, is_id
 
 Path_ = tuple[str | int, ...]
 
@@ -62,7 +61,7 @@ def reference_problems(client: Client, stem: str) -> list[Problem]:
     add = problems.extend
     if client.id != stem:
         fix = f"rename the file to {client.id}.yaml"
-        if re.fullmatch(SLUG_PATTERN, stem):
+        if is_id(stem):
             fix += f" or set id: {stem}"
         problems.append(
             Problem(

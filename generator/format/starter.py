@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from string import Template
 
 from generator.errors import UsageError
-from generator.format.model import SLUG_PATTERN
+from generator.format.model import is_id
 
 
 class StarterError(UsageError):
@@ -21,7 +20,7 @@ def starter_text(client_id: str, today: dt.date) -> str:
 
 
 def write_starter(clients_dir: Path, client_id: str, today: dt.date) -> Path:
-    if not re.fullmatch(SLUG_PATTERN, client_id) or len(client_id) > 64:
+    if not is_id(client_id):
         raise StarterError(
             f"{client_id!r} is not a client id: use lowercase letters, digits and hyphens, "
             "like harbour-dental"

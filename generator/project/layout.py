@@ -7,17 +7,14 @@ project is a folder with `mkdocs.yml`.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import DEFAULTS
 from generator.errors import UsageError
-from generator.format.model import SLUG_PATTERN
+from generator.format.model import is_id
 from generator.terms import archive
 from generator.terms import canonical as terms
-
-_SLUG = re.compile(SLUG_PATTERN)
 
 
 class ProjectError(UsageError):
@@ -81,7 +78,7 @@ class Project:
         files = []
         for name in names:
             path = Path(name) if name.endswith((".yaml", ".yml")) else self.client_file(name)
-            if not name.endswith((".yaml", ".yml")) and not _SLUG.fullmatch(name):
+            if not name.endswith((".yaml", ".yml")) and not is_id(name):
                 raise ProjectError(f"{name!r} is not a client id")
             if not path.is_absolute() and name.endswith((".yaml", ".yml")):
                 path = Path.cwd() / path

@@ -14,16 +14,8 @@ from markupsafe import Markup
 
 from generator.format.units import format_hours
 from generator.render import text
-from generator.rules.recovery import Estimate
+from generator.rules.recovery import PHASES, Estimate
 
-PARTS = ("hardware", "download", "restore", "network", "validation")
-PART_LABELS = {
-    "hardware": "Hardware",
-    "download": "Download",
-    "restore": "Restore",
-    "network": "Network",
-    "validation": "Validation",
-}
 # Presentation attributes, so the chart reads the same where no style sheet
 # reaches it (a PDF renderer); the site's CSS overrides them (dark mode).
 COLOURS = {
@@ -116,13 +108,13 @@ def svg(rows: list[Row]) -> Markup:
             )
         else:
             start = Fraction(0)
-            for part in PARTS:
+            for part in PHASES:
                 value = est.parts()[part]
                 if value:
                     out.append(
                         f'<rect class="part {part}" fill="{COLOURS[part]}" x="{x(start)}" y="{y + 7}" '
                         f'width="{round(x(start + value) - x(start), 2)}" height="{row_h - 14}">'
-                        f"<title>{PART_LABELS[part]}: {text(format_hours(value))}</title></rect>"
+                        f"<title>{part.capitalize()}: {text(format_hours(value))}</title></rect>"
                     )
                     start += value
             met = row.rto is None or est.total <= row.rto
@@ -151,10 +143,10 @@ def svg(rows: list[Row]) -> Markup:
             )
     legend_y = top_pad + row_h * len(rows) + 22
     legend_x = 10
-    for part in PARTS:
+    for part in PHASES:
         out.append(
             f'<rect class="part {part}" fill="{COLOURS[part]}" x="{legend_x}" y="{legend_y - 9}" width="12" height="12"/>'
-            f'<text class="legend" x="{legend_x + 16}" y="{legend_y + 1}">{PART_LABELS[part]}</text>'
+            f'<text class="legend" x="{legend_x + 16}" y="{legend_y + 1}">{part.capitalize()}</text>'
         )
         legend_x += 100
     out.append(

@@ -220,14 +220,7 @@ def rpo_unachievable(ctx: Context) -> Iterator[Hit]:
 
 
 def breakdown(est: Estimate) -> str:
-    names = {
-        "hardware": "hardware",
-        "download": "download",
-        "restore": "restore",
-        "network": "network",
-        "validation": "validation",
-    }
-    parts = [f"{names[k]} {_h(v)}" for k, v in est.parts().items() if v]
+    parts = [f"{phase} {_h(hours)}" for phase, hours in est.parts().items() if hours]
     return " + ".join(parts) if parts else "no time"
 
 

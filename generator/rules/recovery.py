@@ -18,6 +18,10 @@ from generator.format.model import CRITICALITY_RANK, Client, System
 
 ZERO = Fraction(0)
 
+PHASES: tuple[str, ...] = ("hardware", "download", "restore", "network", "validation")
+"""The phases of a recovery, in the order they happen: the estimate adds them up,
+the chart draws them and the hints name them in this order."""
+
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
@@ -37,16 +41,11 @@ class Estimate:
 
     @property
     def total(self) -> Fraction:
-        return self.hardware + self.download + self.restore + self.network + self.validation
+        return sum((self.parts().values()), ZERO)
 
     def parts(self) -> dict[str, Fraction]:
-        return {
-            "hardware": self.hardware,
-            "download": self.download,
-            "restore": self.restore,
-            "network": self.network,
-            "validation": self.validation,
-        }
+        """Each phase's hours, in the order of PHASES."""
+        return {phase: getattr(self, phase) for phase in PHASES}
 
 
 def offsite_backups(client: Client, system_id: str) -> list[int]:
