@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from generator.publish.releases import Server, write_config
+from generator.publish.config import Server, write_config
 
 GOLDEN = REPO / "tests" / "golden" / "nginx"
 RELEASES = ["20250101T000000Z", "20250102T000000Z"]
