@@ -4,20 +4,21 @@ and the files under <target>/nginx/, rendered from the templates in nginx/."""
 from __future__ import annotations
 
 import functools
-import os
 import re
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from generator import files
 from generator.publish import CURRENT, NGINX, RELEASES, PublishError
 from generator.publish.csp import content_security_policy, inline_hashes
 
 _SERVER_NAME = re.compile(r"[A-Za-z0-9_*.-]+(?: [A-Za-z0-9_*.-]+)*")
 _LISTEN = re.compile(r"(?:[0-9.]+:|\[[0-9a-fA-F:]+\]:)?[0-9]{1,5}")
 _PATH = re.compile(r"/[A-Za-z0-9._/@+-]*")
+# What nginx reads the configuration with may list it: it holds no secret.
+_MODE = 0o644
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +57,12 @@ def write_config(target: Path, server: Server, releases: list[str]) -> bool:
     (those kept for rollback); True when it changed (nginx must then be reloaded)."""
     scripts, styles = inline_hashes([target / RELEASES / n for n in releases])
     folder = target / NGINX
-    folder.mkdir(parents=True, exist_ok=True)
     changed = False
     for name, text in configuration(target, server, scripts, styles).items():
         path = folder / name
         if path.is_file() and path.read_text("utf-8") == text:
             continue
-        partial = folder / f".{name}.{uuid.uuid4().hex[:8]}"
-        partial.write_text(text, "utf-8")
-        os.replace(partial, path)
+        files.write_text(path, text, _MODE)
         changed = True
     return changed
 

@@ -15,11 +15,10 @@ import json
 import os
 import re
 import shutil
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from generator.build.builder import link_or_copy
+from generator import files
 from generator.project.layout import Project
 from generator.publish import CURRENT, NGINX, RELEASES, access
 from generator.publish import PublishError as PublishError  # the command line's name for it
@@ -57,14 +56,10 @@ def publish(project: Project, target: Path, server: Server | None, keep: int = 5
     releases = target / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
     name = _release_name(releases)
-    stage = releases / f".{name}.partial-{uuid.uuid4().hex[:8]}"
-    try:
+    with files.replacing(releases / name) as stage:
         for client in built:
             _copy(site / "clients" / client, stage / "clients" / client)
         _copy(site / "internal", stage / "internal")
-        os.replace(stage, releases / name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     access.ensure(target, built)
     kept = release_names(target)[-keep:]  # the new release is the newest
     changed = write_config(target, server, kept)
@@ -84,10 +79,8 @@ def remembered_server(target: Path) -> Server:
 
 
 def _remember(target: Path, server: Server) -> None:
-    path = target / NGINX / _REMEMBERED
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    partial.write_text(json.dumps(asdict(server), indent=2) + "\n", "utf-8")
-    os.replace(partial, path)
+    text = json.dumps(asdict(server), indent=2) + "\n"
+    files.write_text(target / NGINX / _REMEMBERED, text, 0o644)
 
 
 def rollback(target: Path) -> str:
@@ -141,15 +134,13 @@ def _copy(source: Path, target: Path) -> None:
         source,
         target,
         ignore=lambda _, names: [n for n in names if n.startswith(".")],
-        copy_function=link_or_copy,
+        copy_function=files.link_or_copy,
     )
 
 
 def _switch(target: Path, name: str) -> None:
     """Points `current` at a release with one rename: never missing, never half-made."""
-    spare = target / f".{CURRENT}-{uuid.uuid4().hex[:8]}"
-    os.symlink(f"{RELEASES}/{name}", spare)
-    os.replace(spare, target / CURRENT)
+    files.switch_link(target / CURRENT, f"{RELEASES}/{name}")
 
 
 def _prune(target: Path, kept: list[str]) -> list[str]:
