@@ -18,14 +18,18 @@ The modules, each below the one before it:
 - `csp`: the Content-Security-Policy, with the hashes of the inline scripts
   and styles in the releases' pages;
 - `access`: the htpasswd files.
+
+Publishing reads the built files under site/; it never imports the build.
 """
 
 from __future__ import annotations
+
+from generator.errors import UsageError
 
 RELEASES = "releases"
 CURRENT = "current"
 NGINX = "nginx"
 
 
-class PublishError(Exception):
+class PublishError(UsageError):
     """Publishing cannot go ahead; the message says why in one line."""
