@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO
+from generator.errors import UsageError
+from generator.publish import PublishError
+from generator.publish.access import AccessError
 from generator.publish.config import Server, write_config
 
 GOLDEN = REPO / "tests" / "golden" / "nginx"
@@ -66,6 +70,8 @@ def test_config_as_golden(request: pytest.FixtureRequest, tmp_path: Path, case: 
     _releases(target)
     assert write_config(target, CASES[case], RELEASES) is True
     assert write_config(target, CASES[case], RELEASES) is False  # unchanged: no reload
+    modes = {stat.S_IMODE((target / "nginx" / name).stat().st_mode) for name in FILES}
+    assert modes == {0o644}
     written = {
         name: (target / "nginx" / name).read_bytes().replace(os.fsencode(target), b"/TARGET")
         for name in FILES
@@ -81,3 +87,8 @@ def test_config_as_golden(request: pytest.FixtureRequest, tmp_path: Path, case: 
             f"{case}/{name} differs from tests/golden/nginx: check the change,"
             " then run pytest --update-golden"
         )
+
+
+def test_publishing_and_access_errors_end_the_command_with_exit_code_2() -> None:
+    assert issubclass(PublishError, UsageError) and PublishError.exit_code == 2
+    assert issubclass(AccessError, UsageError) and AccessError.exit_code == 2

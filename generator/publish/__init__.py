@@ -9,7 +9,7 @@
     <target>/nginx/tripod.conf                    a server for this layout
     <target>/nginx/tripod-site.conf               its locations, to include elsewhere
 
-The modules, each below the one before it:
+The modules (`releases` uses the others; `config` uses `csp`):
 
 - `releases`: lays out a release, switches `current` to it, rolls back, prunes,
   and remembers the server options a target was published with;
