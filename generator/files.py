@@ -8,6 +8,7 @@ agreements, the access files and the evidence.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -44,13 +45,22 @@ def replacing(path: Path) -> Iterator[Path]:
             partial.unlink(missing_ok=True)
 
 
-def write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
-    """`path` holds `data`, whole, or what it held before; `mode` whatever the umask."""
+def write_bytes(
+    path: Path, data: bytes, mode: int | None = None, *, keep_group: bool = False
+) -> None:
+    """`path` holds `data`, whole, or what it held before; `mode` whatever the umask.
+
+    `keep_group`: the new file gets the group the old one had (one given by hand,
+    such as the web server's) where the writer may give it; otherwise, as for a
+    first write, it gets the group the system gives (the folder's, if set-group-ID).
+    """
     with replacing(path) as partial:
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # less the umask
         try:
             if mode is not None:
                 os.fchmod(descriptor, mode)
+            if keep_group:
+                _keep_group(descriptor, path)
             view = memoryview(data)
             while view:
                 view = view[os.write(descriptor, view) :]
@@ -59,8 +69,14 @@ def write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
             os.close(descriptor)
 
 
-def write_text(path: Path, text: str, mode: int | None = None) -> None:
-    write_bytes(path, text.encode("utf-8"), mode)
+def write_text(path: Path, text: str, mode: int | None = None, *, keep_group: bool = False) -> None:
+    write_bytes(path, text.encode("utf-8"), mode, keep_group=keep_group)
+
+
+def _keep_group(descriptor: int, path: Path) -> None:
+    # No old file, or not a member of its group: the group the system gave stays.
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        os.fchown(descriptor, -1, path.stat().st_gid)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import re
 import secrets
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from generator import files
+from generator.errors import UsageError
 
 MIN_LENGTH = 12
 ROUNDS = 5000
@@ -44,7 +45,7 @@ _ORDER = (
 )  # fmt: skip
 
 
-class AccessError(Exception):
+class AccessError(UsageError):
     """A bad user name or password, or an access file that cannot be written."""
 
 
@@ -133,23 +134,10 @@ class AccessFile:
     def write(self, users: dict[str, str]) -> None:
         """Replaces the file whole (never half-written), readable by its owner and
         group (nginx's, given once to the file or its folder), whatever the umask."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}")
         text = "".join(f"{user}:{hashed}\n" for user, hashed in sorted(users.items()))
-        try:
-            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o640)
-                try:  # the group the file had: nginx's, given to it by hand
-                    os.fchown(handle.fileno(), -1, self.path.stat().st_gid)
-                except FileNotFoundError:
-                    pass
-                except PermissionError:
-                    pass  # not a member of that group: the folder's (set-group-ID) it is
-                handle.write(text)
-            os.replace(partial, self.path)
+        try:  # the group the file had: nginx's, given to it by hand
+            files.write_text(self.path, text, 0o640, keep_group=True)
         except OSError as e:
-            partial.unlink(missing_ok=True)
             raise AccessError(f"{self.path} cannot be written: {e.strerror or e}") from e
 
     def ensure(self) -> None:

@@ -1,0 +1,99 @@
+"""The nginx configuration for a published target: the server options, checked,
+and the files under <target>/nginx/, rendered from the templates in nginx/."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from generator import files
+from generator.publish import CURRENT, NGINX, RELEASES, PublishError
+from generator.publish.csp import content_security_policy, inline_hashes
+
+_SERVER_NAME = re.compile(r"[A-Za-z0-9_*.-]+(?: [A-Za-z0-9_*.-]+)*")
+_LISTEN = re.compile(r"(?:[0-9.]+:|\[[0-9a-fA-F:]+\]:)?[0-9]{1,5}")
+_PATH = re.compile(r"/[A-Za-z0-9._/@+-]*")
+# What nginx reads the configuration with may list it: it holds no secret.
+_MODE = 0o644
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """How nginx listens: the address, the names, and TLS when certificates are given."""
+
+    listen: str | None = None  # default: 443 with TLS, else 80
+    server_name: str = "_"
+    tls_certificate: str | None = None
+    tls_certificate_key: str | None = None
+    root: str | None = None  # where the target folder is on the web host (default: here)
+
+    def check(self) -> None:
+        """Every value goes into the configuration as it is: none may end a directive."""
+        if self.listen is not None and not _LISTEN.fullmatch(self.listen):
+            raise PublishError(f"--listen {self.listen!r}: write PORT or ADDRESS:PORT")
+        if not _SERVER_NAME.fullmatch(self.server_name):
+            raise PublishError(f"--server-name {self.server_name!r} is not a host name")
+        if (self.tls_certificate is None) != (self.tls_certificate_key is None):
+            raise PublishError("give both --tls-cert and --tls-key, or neither")
+        for option, value in (
+            ("--tls-cert", self.tls_certificate),
+            ("--tls-key", self.tls_certificate_key),
+            ("--server-root", self.root),
+        ):
+            if value is not None and (not _PATH.fullmatch(value) or "/../" in f"{value}/"):
+                raise PublishError(f"{option} {value!r}: write an absolute path, plain characters")
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_certificate is not None
+
+
+def write_config(target: Path, server: Server, releases: list[str]) -> bool:
+    """Writes the nginx configuration under <target>/nginx/ for the releases named
+    (those kept for rollback); True when it changed (nginx must then be reloaded)."""
+    scripts, styles = inline_hashes([target / RELEASES / n for n in releases])
+    folder = target / NGINX
+    changed = False
+    for name, text in configuration(target, server, scripts, styles).items():
+        path = folder / name
+        if path.is_file() and path.read_text("utf-8") == text:
+            continue
+        files.write_text(path, text, _MODE)
+        changed = True
+    return changed
+
+
+def configuration(
+    target: Path, server: Server, scripts: list[str], styles: list[str]
+) -> dict[str, str]:
+    """The files of <target>/nginx/ by name, allowing the inline scripts and
+    styles given by their CSP hashes."""
+    values = {
+        "root": server.root or str(target),
+        "current": CURRENT,
+        "nginx": NGINX,
+        "server": server,
+        "listen": server.listen or ("443" if server.tls else "80"),
+        "tls": server.tls,
+        "csp": content_security_policy(scripts, styles),
+    }
+    names = ["tripod.conf", "tripod-site.conf", "tripod-headers.conf"]
+    return {name: _templates().get_template(name).render(values) for name in names}
+
+
+@functools.cache
+def _templates() -> Environment:
+    """Configuration text, not HTML: nothing is escaped (the server options were
+    checked), and a block's own line leaves no blank line behind."""
+    return Environment(
+        loader=PackageLoader("generator.publish", "nginx"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
