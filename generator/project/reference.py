@@ -17,7 +17,7 @@ from pydantic.fields import FieldInfo
 from generator.format import units
 from generator.format.model import ACKNOWLEDGEABLE, Client, Provider, _one_or_many
 from generator.rules import raci
-from generator.rules.check import RULES
+from generator.rules.registry import RULES
 
 _NAMES: dict[Any, str] = {
     units.Duration: "duration",
