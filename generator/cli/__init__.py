@@ -607,8 +607,10 @@ def new_command(ctx: click.Context, client: str) -> None:
 def schema_command(provider: bool) -> None:
     """Print the JSON Schema of the client file format (for editors)."""
     from generator.format.schema import json_schema
+    from generator.rules.registry import acknowledgeable
 
-    click.echo(json.dumps(json_schema("provider" if provider else "client"), indent=2))
+    kind = "provider" if provider else "client"
+    click.echo(json.dumps(json_schema(kind, acknowledgeable()), indent=2))
 
 
 # -------------------------------------------------------------------- main

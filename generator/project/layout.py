@@ -20,6 +20,7 @@ from generator.format import model
 from generator.format.load import Loaded, load_client, load_provider
 from generator.format.model import SLUG_PATTERN
 from generator.rules.check import check
+from generator.rules.registry import acknowledgeable
 from generator.terms import archive
 from generator.terms import canonical as terms
 
@@ -162,9 +163,10 @@ def _check_project(project: Project, names: tuple[str, ...], today: dt.date) -> 
     provider = load_provider(project.provider_file, "provider.yaml", project.root)
     template = project.template_fingerprint() if provider.model else ""
     reports = []
+    codes = acknowledgeable()
     for path in project.client_files(names):
         file = project.display(path)
-        loaded = load_client(path, file, today)
+        loaded = load_client(path, file, today, codes)
         findings = list(loaded.findings)
         client = loaded.model
         if client is not None:

@@ -15,9 +15,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from generator.format import units
-from generator.format.model import ACKNOWLEDGEABLE, Client, Provider, _one_or_many
+from generator.format.model import Client, FindingCode, Provider, _one_or_many
 from generator.rules import raci
-from generator.rules.registry import RULES
+from generator.rules.registry import RULES, acknowledgeable
 
 _NAMES: dict[Any, str] = {
     units.Duration: "duration",
@@ -34,8 +34,18 @@ def _is_slug(metadata: list[Any]) -> bool:
     return any(getattr(m, "pattern", None) for m in metadata)
 
 
+# What marks a field as a finding code: the format takes any, the rules name those it may be.
+_FINDING_CODE = typing.get_args(FindingCode)[-1]
+
+
+def _choices(codes: tuple[str, ...]) -> str:
+    return " \\| ".join(f"`{c}`" for c in codes)
+
+
 def _type(annotation: Any, metadata: list[Any] | None = None) -> str:
     metadata = list(metadata or [])
+    if _FINDING_CODE in metadata:
+        return _choices(acknowledgeable())
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         base, *extra = typing.get_args(annotation)
@@ -48,7 +58,7 @@ def _type(annotation: Any, metadata: list[Any] | None = None) -> str:
         return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
     args = [a for a in typing.get_args(annotation) if a is not type(None) and a is not Ellipsis]
     if origin is typing.Literal:
-        return " \\| ".join(f"`{a}`" for a in typing.get_args(annotation))
+        return _choices(typing.get_args(annotation))
     if origin in (tuple, list):
         inner = _type(args[0])
         one_or_many = any(getattr(m, "func", None) is _one_or_many for m in metadata)
@@ -200,7 +210,7 @@ def reference() -> str:
         "An `acknowledged` entry turns the named finding for that system into an",
         '*accepted gap*: no longer an error, printed under "Known limitations accepted by',
         'the client" with who accepted it and why. These can be accepted: '
-        + ", ".join(f"`{c}`" for c in ACKNOWLEDGEABLE)
+        + ", ".join(f"`{c}`" for c in acknowledgeable())
         + ". The three legs themselves (an owner for business continuity, staff access, "
         "an alternate workplace) cannot be waived.",
         "",
