@@ -35,7 +35,7 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/tripod schema > schema/client.schema.json
 	$(BIN)/tripod schema --provider > schema/provider.schema.json
-	$(BIN)/python -m generator.project.reference > docs/client-format.md
+	$(BIN)/tripod schema --markdown > docs/client-format.md
 
 clean:
 	rm -rf $(VENV) site .tripod

@@ -1017,6 +1017,69 @@ def test_bad_enum_value(tiny: TinyProject, old: str, new: str, expected: str) ->
     assert lines_of(tiny, with_change(old, new)) == [expected]
 
 
+ACKNOWLEDGEABLE = (
+    "'no-offsite-copy', 'rpo-unachievable', 'rto-unachievable', 'rto-above-mtd', "
+    "'mutable-offsite' or 'measured-over-rto'"
+)
+
+
+@pytest.mark.parametrize(
+    ("new", "got"),
+    [
+        pytest.param("check: rpo-unachievble", "'rpo-unachievble'", id="misspelt"),
+        pytest.param("check: unprotected-system", "'unprotected-system'", id="not-acknowledgeable"),
+        pytest.param("check: Rpo-Unachievable", "'Rpo-Unachievable'", id="not-an-id"),
+        pytest.param("check: 5", "the number 5", id="number"),
+        pytest.param("check: [rpo-unachievable]", "a list", id="list"),
+    ],
+)
+def test_an_acknowledgement_names_a_gap_that_can_be_accepted(
+    tiny: TinyProject, new: str, got: str
+) -> None:
+    # The rules say which codes these are; the project hands them to the loader.
+    assert lines_of(tiny, with_change("check: rpo-unachievable", new)) == [
+        f"clients/acme.yaml:57:13: error schema/bad-value: acknowledged[0].check: "
+        f"expected {ACKNOWLEDGEABLE}, got {got}"
+    ]
+
+
+@pytest.mark.parametrize("count", [1, 2, 6])
+def test_an_unknown_acknowledgement_reads_like_any_other_bad_choice(count: int) -> None:
+    from typing import Literal
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from generator.format.model import Acknowledgement
+    from generator.rules.registry import acknowledgeable
+
+    codes = acknowledgeable()[:count]
+    data = {"check": "x", "system": "mail", "reason": "Fine", "accepted_by": "maria"}
+    with pytest.raises(ValidationError) as ours:
+        Acknowledgement.model_validate(data, context={"acknowledgeable": codes})
+    with pytest.raises(ValidationError) as literal:
+        TypeAdapter(Literal[codes]).validate_python("x", strict=True)
+    (error,) = ours.value.errors()
+    assert (error["type"], error["ctx"], error["msg"]) == (
+        "literal_error",
+        literal.value.errors()[0]["ctx"],
+        literal.value.errors()[0]["msg"],
+    )
+
+
+def test_without_the_codes_an_acknowledgement_names_any_code(tmp_path: Path) -> None:
+    # Read without checking (an issued agreement's terms): the format knows no rule.
+    path = tmp_path / "acme.yaml"
+    path.write_text(with_change("check: rpo-unachievable", "check: retired-rule"))
+    loaded = load_client(path, FILE, TODAY)
+    assert loaded.findings == []
+    assert loaded.model is not None
+    assert loaded.model.acknowledged[0].check == "retired-rule"
+    path.write_text(with_change("check: rpo-unachievable", "check: Retired"))
+    assert [f.text() for f in load_client(path, FILE, TODAY).findings] == [
+        f"{FILE}:57:13: error schema/bad-id: acknowledged[0].check: 'Retired' is not an id"
+    ]
+
+
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [

@@ -18,8 +18,8 @@ from generator.format.load import load_client, load_provider
 from generator.format.model import Client
 from generator.project.layout import Project
 from generator.rules import raci
-from generator.rules.check import RULES
 from generator.rules.recovery import estimate
+from generator.rules.registry import RULES, acknowledgeable, declare, leg_of
 from generator.terms import canonical as terms
 
 F = "clients/acme.yaml"
@@ -287,6 +287,41 @@ def test_rules_have_the_severity_of_the_spec() -> None:
     }  # fmt: skip
     assert {code for code, r in RULES.items() if r.severity == "error"} == errors
     assert all(r.severity == "warning" for code, r in RULES.items() if code not in errors)
+
+
+def test_rules_stand_on_the_legs_of_the_spec() -> None:
+    backup = {
+        "unprotected-system", "no-offsite-copy", "three-two-one", "mutable-offsite",
+        "no-restore-test", "restore-test-overdue",
+    }  # fmt: skip
+    dr = {
+        "backup-without-dr", "rpo-unachievable", "rto-unachievable", "rto-above-mtd",
+        "no-accountable", "no-dr-test", "dr-test-overdue", "measured-over-rto",
+    }  # fmt: skip
+    bc = {"dr-without-bc", "bc-no-owner", "bc-no-access", "bc-review-overdue"}
+    assert {code for code in RULES if leg_of(code) == "backup"} == backup
+    assert {code for code in RULES if leg_of(code) == "disaster recovery"} == dr
+    assert {code for code in RULES if leg_of(code) == "business continuity"} == bc
+    # The agreement's and the file's own findings stand on no leg; neither do schema codes.
+    assert set(RULES) - backup - dr - bc == {
+        "secret-like-value", "terms-changed", "stale-acknowledgement"
+    }  # fmt: skip
+    assert leg_of("schema/bad-value") is None
+
+
+def test_the_gaps_a_client_can_accept_are_the_declared_ones() -> None:
+    # In declaration order: the loader's message, the JSON Schema and the docs list them so.
+    assert acknowledgeable() == (
+        "no-offsite-copy", "rpo-unachievable", "rto-unachievable", "rto-above-mtd",
+        "mutable-offsite", "measured-over-rto",
+    )  # fmt: skip
+    assert all(RULES[code].run is not None for code in acknowledgeable())
+
+
+def test_a_rule_is_declared_once() -> None:
+    with pytest.raises(ValueError, match="the rule rpo-unachievable is declared twice"):
+        declare("rpo-unachievable", "error", "Again.", leg="disaster recovery")
+    assert RULES["rpo-unachievable"].summary != "Again."
 
 
 def test_findings_name_their_system(tiny: TinyProject) -> None:

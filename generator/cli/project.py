@@ -26,8 +26,20 @@ def new_command(ctx: click.Context, client: str) -> None:
 @click.option(
     "--provider", is_flag=True, help="Print the schema of provider.yaml instead of a client file."
 )
-def schema_command(provider: bool) -> None:
+@click.option(
+    "--markdown",
+    is_flag=True,
+    help="Print the format reference (every field, unit and rule) as Markdown instead.",
+)
+def schema_command(provider: bool, markdown: bool) -> None:
     """Print the JSON Schema of the client file format (for editors)."""
-    from generator.format.schema import json_schema
+    if markdown:
+        from generator.project.reference import reference
 
-    click.echo(json.dumps(json_schema("provider" if provider else "client"), indent=2))
+        click.echo(reference(), nl=False)
+        return
+    from generator.format.schema import json_schema
+    from generator.rules.registry import acknowledgeable
+
+    kind = "provider" if provider else "client"
+    click.echo(json.dumps(json_schema(kind, acknowledgeable()), indent=2))

@@ -16,7 +16,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
@@ -609,8 +609,10 @@ def load_model(
     today: Any = None,
     check: Callable[[M, SourceMap], list[Finding]] | None = None,
     size: int | None = None,
+    acknowledgeable: Sequence[str] | None = None,
 ) -> Loaded[M]:
-    """Reads and validates one file. `check` adds file-level reference problems."""
+    """Reads and validates one file. `check` adds file-level reference problems;
+    `acknowledgeable` are the finding codes an acknowledgement may name (any, when None)."""
     data, source, findings = read_yaml(raw, file, size)
     if data is None:
         if not findings:  # a document that is only `~`, or only `---`
@@ -621,7 +623,8 @@ def load_model(
         findings.append(Finding(file, 1, 1, "schema/wrong-type", "error", message))
         return Loaded(file, None, findings, source)
     try:
-        parsed = root.model_validate(_present(data), context={"today": today})
+        context = {"today": today, "acknowledgeable": _codes(acknowledgeable)}
+        parsed = root.model_validate(_present(data), context=context)
     except ValidationError as e:
         findings.extend(_validation_findings(e, root, source, file))
         return Loaded(file, None, findings, source)
@@ -631,16 +634,34 @@ def load_model(
     return Loaded(file, parsed if loadable else None, findings, source)
 
 
-def _load(path: Path, file: str, root: type[M], today: Any, check: Any) -> Loaded[M]:
+def _codes(codes: Sequence[str] | None) -> tuple[str, ...] | None:
+    return None if codes is None else tuple(codes)
+
+
+def _load(
+    path: Path,
+    file: str,
+    root: type[M],
+    today: Any,
+    check: Any,
+    acknowledgeable: Sequence[str] | None = None,
+) -> Loaded[M]:
     read = read_file(path, file)
     if isinstance(read, Finding):
         return Loaded(file, None, [read], SourceMap())
     raw, size = read
-    return load_model(raw, file, root, today, check, size)
+    return load_model(raw, file, root, today, check, size, acknowledgeable)
 
 
-def load_client(path: Path, file: str, today: Any) -> Loaded[model.Client]:
-    """`clients/<id>.yaml` to a Client; `file` is how findings name it."""
+def load_client(
+    path: Path, file: str, today: Any, acknowledgeable: Sequence[str] | None = None
+) -> Loaded[model.Client]:
+    """`clients/<id>.yaml` to a Client; `file` is how findings name it.
+
+    `acknowledgeable` are the codes of the findings that can be acknowledged:
+    the rules know them, the format does not. Without them any finding code is
+    taken (the file is then only read, not checked).
+    """
     stem = path.name.rsplit(".", 1)[0]
 
     def problems(client: model.Client, source: SourceMap) -> list[Finding]:
@@ -658,7 +679,7 @@ def load_client(path: Path, file: str, today: Any) -> Loaded[model.Client]:
             )
         return found
 
-    loaded = _load(path, file, model.Client, today, problems)
+    loaded = _load(path, file, model.Client, today, problems, acknowledgeable)
     client_id = loaded.model.id if loaded.model else stem
     loaded.findings = [f if f.client else replace(f, client=client_id) for f in loaded.findings]
     return loaded

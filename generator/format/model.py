@@ -24,7 +24,9 @@ from pydantic import (
     StringConstraints,
     Tag,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    WrapValidator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -408,25 +410,33 @@ class Responsibility(Model):
     """Who is told once it is done."""
 
 
-ACKNOWLEDGEABLE = (
-    "rpo-unachievable",
-    "rto-unachievable",
-    "rto-above-mtd",
-    "no-offsite-copy",
-    "mutable-offsite",
-    "measured-over-rto",
-)
+def _one_of(choices: tuple[str, ...]) -> str:
+    quoted = [repr(c) for c in choices]
+    return " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+
+
+def _acknowledgeable(
+    value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+) -> Any:
+    # Which findings can be acknowledged is the rules' to say, not the format's:
+    # whoever loads a file to check it passes their codes in the validation
+    # context. Without them (an archived agreement) any finding code is taken.
+    codes: tuple[str, ...] | None = (info.context or {}).get("acknowledgeable")
+    if codes is None:
+        return handler(value)
+    if isinstance(value, str) and value in codes:
+        return value
+    # The error a Literal of the codes would give: read like any other choice.
+    raise PydanticCustomError(
+        "literal_error", "Input should be {expected}", {"expected": _one_of(codes)}
+    )
+
+
+FindingCode = Annotated[Slug, WrapValidator(_acknowledgeable)]
 
 
 class Acknowledgement(Model):
-    check: Literal[
-        "rpo-unachievable",
-        "rto-unachievable",
-        "rto-above-mtd",
-        "no-offsite-copy",
-        "mutable-offsite",
-        "measured-over-rto",
-    ]
+    check: FindingCode
     """The code of the finding the client accepts."""
     system: Slug
     """The system it is accepted for."""

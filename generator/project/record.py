@@ -28,6 +28,7 @@ from generator.format.load import Loaded, SourceMap, load_client, load_provider
 from generator.project.layout import Project
 from generator.rules.check import check
 from generator.rules.recovery import Estimate, estimate
+from generator.rules.registry import acknowledgeable
 from generator.terms import archive
 from generator.terms import canonical as terms
 
@@ -174,10 +175,11 @@ def check_project(project: Project, names: tuple[str, ...], today: dt.date) -> P
 def _check_project(project: Project, names: tuple[str, ...], today: dt.date) -> Portfolio:
     provider = load_provider(project.provider_file, "provider.yaml", project.root)
     template = project.template_fingerprint() if provider.model else ""
+    codes = acknowledgeable()
     records = []
     for path in project.client_files(names):
         file = project.display(path)
-        loaded = load_client(path, file, today)
+        loaded = load_client(path, file, today, codes)
         record = ClientRecord(
             file, loaded, list(loaded.findings), provider.model, project.agreements_dir, template
         )

@@ -1,0 +1,7 @@
+"""The rules a loadable client is checked for.
+
+Importing the package declares every rule (they declare themselves in
+`check`), so `registry` is complete wherever it is read.
+"""
+
+from generator.rules import check as check

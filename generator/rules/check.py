@@ -1,81 +1,33 @@
 """The rules: what a loadable client file is checked for.
 
 Each rule is a small function that reads the client and yields hits (where,
-what, a hint); `check` runs them all, points each hit at its line and column,
-turns acknowledged gaps into accepted ones and reports acknowledgements that
-no longer match anything. Nothing here raises for a bad client.
+what, a hint), declared once with its code, severity, summary, leg and whether
+it can be acknowledged (the declarations make up `registry`). `check` runs
+them all, points each hit at its line and column, turns acknowledged gaps into
+accepted ones and reports acknowledgements that no longer match anything.
+Nothing here raises for a bad client.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from fractions import Fraction
-from typing import Any
 
 from generator.findings import Finding, Severity
 from generator.format.load import SourceMap
-from generator.format.model import ACKNOWLEDGEABLE, Acknowledgement, Client, Objective
+from generator.format.model import Acknowledgement, Client
 from generator.format.units import Duration, format_duration, format_hours
 from generator.rules import raci
 from generator.rules.recovery import Estimate, covered, estimate, offsite_backups
+from generator.rules.registry import RULES, Context, Hit, Path_, declare, rule
 
-Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    path: Path_
-    message: str
-    hint: str | None = None
-    system: str | None = None
-
-
-@dataclass(slots=True)
-class Context:
-    """What the rules may look at."""
-
-    client: Client
-    today: dt.date
-    # Canonical terms of the issued version the file names, and of the file now.
-    issued_terms: bytes | None = None
-    current_terms: bytes | None = None
-    estimates: dict[str, Estimate] = field(default_factory=dict)
-
-    def objectives(self) -> Iterator[tuple[int, Objective]]:
-        dr = self.client.disaster_recovery
-        yield from enumerate(dr.objectives if dr else ())
-
-    def system_index(self, system_id: str) -> int:
-        return next(i for i, s in enumerate(self.client.systems) if s.id == system_id)
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    code: str
-    severity: Severity
-    summary: str
-    run: Callable[[Context], Iterator[Hit]] | None  # None: found by the loader
-
-
-RULES: dict[str, Rule] = {}
-
-
-def rule(code: str, severity: Severity, summary: str) -> Callable[..., Any]:
-    def register(run: Callable[[Context], Iterator[Hit]]) -> Callable[[Context], Iterator[Hit]]:
-        RULES[code] = Rule(code, severity, summary, run)
-        return run
-
-    return register
-
-
-RULES["secret-like-value"] = Rule(
+declare(
     "secret-like-value",
     "error",
     "A value looks like a secret (an access key, a private key block, `password=`): "
     "it would be published. Found while loading, in any file.",
-    None,
+    leg=None,
 )
 
 
@@ -90,7 +42,12 @@ def _excluded(client: Client) -> set[str]:
 # ------------------------------------------------------------------ the legs
 
 
-@rule("unprotected-system", "error", "A system that no backup covers and no exclusion names.")
+@rule(
+    "unprotected-system",
+    "error",
+    "A system that no backup covers and no exclusion names.",
+    leg="backup",
+)
 def unprotected_system(ctx: Context) -> Iterator[Hit]:
     backed_up, excluded = covered(ctx.client), _excluded(ctx.client)
     for i, system in enumerate(ctx.client.systems):
@@ -107,6 +64,7 @@ def unprotected_system(ctx: Context) -> Iterator[Hit]:
     "backup-without-dr",
     "error",
     "A backed-up system with no DR objective: backups don't work without a DR plan.",
+    leg="disaster recovery",
 )
 def backup_without_dr(ctx: Context) -> Iterator[Hit]:
     with_objective = {o.system for _, o in ctx.objectives()}
@@ -125,6 +83,7 @@ def backup_without_dr(ctx: Context) -> Iterator[Hit]:
     "dr-without-bc",
     "error",
     "DR objectives but no alternate workplace: DR doesn't work without BC.",
+    leg="business continuity",
 )
 def dr_without_bc(ctx: Context) -> Iterator[Hit]:
     dr = ctx.client.disaster_recovery
@@ -137,7 +96,7 @@ def dr_without_bc(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("bc-no-owner", "error", "Business continuity has no owner.")
+@rule("bc-no-owner", "error", "Business continuity has no owner.", leg="business continuity")
 def bc_no_owner(ctx: Context) -> Iterator[Hit]:
     if not ctx.client.business_continuity.owner:
         yield Hit(
@@ -148,7 +107,10 @@ def bc_no_owner(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
-    "bc-no-access", "error", "Business continuity does not say how staff reach their information."
+    "bc-no-access",
+    "error",
+    "Business continuity does not say how staff reach their information.",
+    leg="business continuity",
 )
 def bc_no_access(ctx: Context) -> Iterator[Hit]:
     if not ctx.client.business_continuity.staff_access:
@@ -168,6 +130,8 @@ def bc_no_access(ctx: Context) -> Iterator[Hit]:
     "error",
     "An on-premises system whose backups keep no copy off the "
     "premises: after loss of the site it cannot be recovered at all.",
+    leg="backup",
+    acknowledgeable=True,
 )
 def no_offsite_copy(ctx: Context) -> Iterator[Hit]:
     backed_up = covered(ctx.client)
@@ -190,6 +154,8 @@ def no_offsite_copy(ctx: Context) -> Iterator[Hit]:
     "rpo-unachievable",
     "error",
     "RPO shorter than the interval of the backups that cover the system and keep an offsite copy.",
+    leg="disaster recovery",
+    acknowledgeable=True,
 )
 def rpo_unachievable(ctx: Context) -> Iterator[Hit]:
     client = ctx.client
@@ -228,6 +194,8 @@ def breakdown(est: Estimate) -> str:
     "rto-unachievable",
     "error",
     "The estimated recovery time after loss of the site is longer than the RTO.",
+    leg="disaster recovery",
+    acknowledgeable=True,
 )
 def rto_unachievable(ctx: Context) -> Iterator[Hit]:
     for j, objective in ctx.objectives():
@@ -248,7 +216,13 @@ def rto_unachievable(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("rto-above-mtd", "error", "RTO longer than the system's maximum tolerable downtime.")
+@rule(
+    "rto-above-mtd",
+    "error",
+    "RTO longer than the system's maximum tolerable downtime.",
+    leg="disaster recovery",
+    acknowledgeable=True,
+)
 def rto_above_mtd(ctx: Context) -> Iterator[Hit]:
     for j, objective in ctx.objectives():
         if objective.mtd is not None and objective.rto.seconds > objective.mtd.seconds:
@@ -266,6 +240,7 @@ def rto_above_mtd(ctx: Context) -> Iterator[Hit]:
     "no-accountable",
     "error",
     "A responsibility row without an accountable party, or naming a party that does not exist.",
+    leg="disaster recovery",
 )
 def no_accountable(ctx: Context) -> Iterator[Hit]:
     parties = raci.parties(ctx.client)
@@ -297,7 +272,12 @@ def no_accountable(ctx: Context) -> Iterator[Hit]:
 # ----------------------------------------------------------------- warnings
 
 
-@rule("three-two-one", "warning", "A backup with fewer than two copies, or none offsite.")
+@rule(
+    "three-two-one",
+    "warning",
+    "A backup with fewer than two copies, or none offsite.",
+    leg="backup",
+)
 def three_two_one(ctx: Context) -> Iterator[Hit]:
     for i, backup in enumerate(ctx.client.backups):
         offsite = any(c.where == "offsite" for c in backup.copies)
@@ -310,7 +290,13 @@ def three_two_one(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("mutable-offsite", "warning", "None of a system's offsite copies is immutable.")
+@rule(
+    "mutable-offsite",
+    "warning",
+    "None of a system's offsite copies is immutable.",
+    leg="backup",
+    acknowledgeable=True,
+)
 def mutable_offsite(ctx: Context) -> Iterator[Hit]:
     client = ctx.client
     for i, system in enumerate(client.systems):
@@ -329,7 +315,7 @@ def mutable_offsite(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("no-restore-test", "warning", "A backup without a restore-test schedule.")
+@rule("no-restore-test", "warning", "A backup without a restore-test schedule.", leg="backup")
 def no_restore_test(ctx: Context) -> Iterator[Hit]:
     for i, backup in enumerate(ctx.client.backups):
         if backup.restore_test is None:
@@ -351,6 +337,7 @@ def _overdue(last: dt.date | None, every: Duration, today: dt.date) -> str | Non
     "restore-test-overdue",
     "warning",
     "The last restore test plus its interval is before the build date.",
+    leg="backup",
 )
 def restore_test_overdue(ctx: Context) -> Iterator[Hit]:
     for i, backup in enumerate(ctx.client.backups):
@@ -363,7 +350,9 @@ def restore_test_overdue(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("no-dr-test", "warning", "Disaster recovery without a test schedule.")
+@rule(
+    "no-dr-test", "warning", "Disaster recovery without a test schedule.", leg="disaster recovery"
+)
 def no_dr_test(ctx: Context) -> Iterator[Hit]:
     dr = ctx.client.disaster_recovery
     if dr is not None and dr.test is None:
@@ -374,7 +363,12 @@ def no_dr_test(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("dr-test-overdue", "warning", "The last DR test plus its interval is before the build date.")
+@rule(
+    "dr-test-overdue",
+    "warning",
+    "The last DR test plus its interval is before the build date.",
+    leg="disaster recovery",
+)
 def dr_test_overdue(ctx: Context) -> Iterator[Hit]:
     dr = ctx.client.disaster_recovery
     test = dr.test if dr else None
@@ -390,6 +384,7 @@ def dr_test_overdue(ctx: Context) -> Iterator[Hit]:
     "bc-review-overdue",
     "warning",
     "The last BC plan review plus its interval is before the build date.",
+    leg="business continuity",
 )
 def bc_review_overdue(ctx: Context) -> Iterator[Hit]:
     bc = ctx.client.business_continuity
@@ -402,7 +397,13 @@ def bc_review_overdue(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("measured-over-rto", "warning", "A DR test measured a recovery longer than the RTO.")
+@rule(
+    "measured-over-rto",
+    "warning",
+    "A DR test measured a recovery longer than the RTO.",
+    leg="disaster recovery",
+    acknowledgeable=True,
+)
 def measured_over_rto(ctx: Context) -> Iterator[Hit]:
     dr = ctx.client.disaster_recovery
     if dr is None or dr.test is None:
@@ -425,6 +426,7 @@ def measured_over_rto(ctx: Context) -> Iterator[Hit]:
     "warning",
     "The terms differ from issued version N while the file still "
     "says N: bump the version before issuing.",
+    leg=None,
 )
 def terms_changed(ctx: Context) -> Iterator[Hit]:
     if ctx.issued_terms is not None and ctx.current_terms != ctx.issued_terms:
@@ -436,8 +438,11 @@ def terms_changed(ctx: Context) -> Iterator[Hit]:
         )
 
 
-RULES["stale-acknowledgement"] = Rule(
-    "stale-acknowledgement", "warning", "An acknowledgement of a gap that no longer exists.", None
+declare(
+    "stale-acknowledgement",
+    "warning",
+    "An acknowledgement of a gap that no longer exists.",
+    leg=None,
 )
 
 
@@ -475,7 +480,7 @@ def check(
             severity: Severity = rule_.severity
             by = reason = None
             ack = accepted.get((rule_.code, hit.system or ""))
-            if ack is not None and rule_.code in ACKNOWLEDGEABLE:
+            if ack is not None and rule_.acknowledgeable:
                 used.add(ack[0])
                 severity, by, reason = (
                     "accepted",

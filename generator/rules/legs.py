@@ -1,7 +1,8 @@
 """The three legs at a glance: green, amber or red, with the reason.
 
-A leg is red when a finding that belongs to it is an error, amber when one is a
-warning or an accepted gap, green otherwise.
+A finding belongs to the leg its rule declares. A leg is red when a finding
+that belongs to it is an error, amber when one is a warning or an accepted
+gap, green otherwise.
 """
 
 from __future__ import annotations
@@ -10,33 +11,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from generator.findings import Finding
+from generator.rules.registry import LEGS, Leg, leg_of
 
-Leg = Literal["backup", "disaster recovery", "business continuity"]
 Colour = Literal["green", "amber", "red"]
-LEGS: tuple[Leg, ...] = ("backup", "disaster recovery", "business continuity")
-
-# Which leg each rule's findings stand on. Rules not listed (terms-changed,
-# stale-acknowledgement) concern the agreement, not a leg.
-LEG_OF: dict[str, Leg] = {
-    "unprotected-system": "backup",
-    "no-offsite-copy": "backup",
-    "three-two-one": "backup",
-    "mutable-offsite": "backup",
-    "no-restore-test": "backup",
-    "restore-test-overdue": "backup",
-    "backup-without-dr": "disaster recovery",
-    "rpo-unachievable": "disaster recovery",
-    "rto-unachievable": "disaster recovery",
-    "rto-above-mtd": "disaster recovery",
-    "no-accountable": "disaster recovery",
-    "no-dr-test": "disaster recovery",
-    "dr-test-overdue": "disaster recovery",
-    "measured-over-rto": "disaster recovery",
-    "dr-without-bc": "business continuity",
-    "bc-no-owner": "business continuity",
-    "bc-no-access": "business continuity",
-    "bc-review-overdue": "business continuity",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +58,7 @@ def status(findings: list[Finding]) -> dict[Leg, LegStatus]:
     """Each leg's colour from a loadable client's findings."""
     result = {}
     for leg in LEGS:
-        mine = tuple(f for f in findings if LEG_OF.get(f.code) == leg)
+        mine = tuple(f for f in findings if leg_of(f.code) == leg)
         colour: Colour = (
             "red" if any(f.severity == "error" for f in mine) else "amber" if mine else "green"
         )

@@ -1,0 +1,110 @@
+"""What a rule is, and every rule there is.
+
+A rule is declared once, where it is written: its code, severity, summary,
+the leg its findings stand on and whether a client can acknowledge it. The
+leg status, the acknowledgeable codes (for the loader, the JSON Schema and
+the docs) and the table of checks are read from here. Importing
+`generator.rules` declares every rule, so the registry is complete wherever
+it is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from generator.findings import Severity
+from generator.format.model import Client, Objective
+from generator.rules.recovery import Estimate
+
+Leg = Literal["backup", "disaster recovery", "business continuity"]
+LEGS: tuple[Leg, ...] = ("backup", "disaster recovery", "business continuity")
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One thing a rule found: where, what, a hint, and the system it concerns."""
+
+    path: Path_
+    message: str
+    hint: str | None = None
+    system: str | None = None
+
+
+@dataclass(slots=True)
+class Context:
+    """What the rules may look at."""
+
+    client: Client
+    today: dt.date
+    # Canonical terms of the issued version the file names, and of the file now.
+    issued_terms: bytes | None = None
+    current_terms: bytes | None = None
+    estimates: dict[str, Estimate] = field(default_factory=dict)
+
+    def objectives(self) -> Iterator[tuple[int, Objective]]:
+        dr = self.client.disaster_recovery
+        yield from enumerate(dr.objectives if dr else ())
+
+    def system_index(self, system_id: str) -> int:
+        return next(i for i, s in enumerate(self.client.systems) if s.id == system_id)
+
+
+Run = Callable[[Context], Iterator[Hit]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    severity: Severity
+    summary: str
+    leg: Leg | None  # None: the finding concerns the agreement or the file, not a leg
+    acknowledgeable: bool
+    run: Run | None  # None: found while loading, or by `check` itself
+
+
+# In declaration order: the order rules run in and are documented in.
+RULES: dict[str, Rule] = {}
+
+
+def declare(
+    code: str,
+    severity: Severity,
+    summary: str,
+    *,
+    leg: Leg | None,
+    acknowledgeable: bool = False,
+    run: Run | None = None,
+) -> Rule:
+    """Adds a rule to the registry; one without `run` is found elsewhere."""
+    if code in RULES:
+        raise ValueError(f"the rule {code} is declared twice")
+    RULES[code] = Rule(code, severity, summary, leg, acknowledgeable, run)
+    return RULES[code]
+
+
+def rule(
+    code: str, severity: Severity, summary: str, *, leg: Leg | None, acknowledgeable: bool = False
+) -> Callable[[Run], Run]:
+    """Declares the decorated function as the rule `code`."""
+
+    def register(run: Run) -> Run:
+        declare(code, severity, summary, leg=leg, acknowledgeable=acknowledgeable, run=run)
+        return run
+
+    return register
+
+
+def leg_of(code: str) -> Leg | None:
+    """The leg a finding with this code stands on (None for schema codes and the agreement's)."""
+    found = RULES.get(code)
+    return found.leg if found else None
+
+
+def acknowledgeable() -> tuple[str, ...]:
+    """The codes an `acknowledged` entry may name, in declaration order."""
+    return tuple(code for code, r in RULES.items() if r.acknowledgeable)
