@@ -25,8 +25,6 @@ from generator import DEFAULTS
 from generator.errors import TripodError
 from generator.format import units
 
-PACKAGE_TEMPLATES = DEFAULTS
-
 
 def text(value: Any) -> Markup:
     """A value as inert text for HTML and Markdown alike."""
@@ -68,8 +66,8 @@ def render_template(env: Environment, name: str, values: dict[str, Any]) -> str:
 def environment(templates: Path) -> Environment:
     """The environment for a project: its own `templates/` first, Tripod's defaults after."""
     loaders = [FileSystemLoader(str(templates))]
-    if templates.resolve() != PACKAGE_TEMPLATES and PACKAGE_TEMPLATES.is_dir():
-        loaders.append(FileSystemLoader(str(PACKAGE_TEMPLATES)))
+    if templates.resolve() != DEFAULTS:
+        loaders.append(FileSystemLoader(str(DEFAULTS)))
     env = Environment(
         loader=ChoiceLoader(loaders),
         autoescape=True,
