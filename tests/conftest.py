@@ -36,15 +36,16 @@ CHROMIUM_FLAGS = (
 )
 
 
-def system_tool(name: str, used_by: str, *places: str) -> str:
+def system_tool(name: str, package: str, *places: str) -> str:
     """A Debian package's program (on PATH or at one of `places`). Missing, the test
-    skips locally and fails in CI, which must install it (.ci/run)."""
+    fails: `make test` installs every package the tests use (scripts/system-packages)."""
     found = shutil.which(name) or next((p for p in places if Path(p).is_file()), None)
     if found is None:
-        message = f"{name} is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}, and CI must run {used_by}")
-        pytest.skip(message)
+        pytest.fail(
+            f"{name} is not installed: install Debian's {package} "
+            f"(make test does, through scripts/system-packages)",
+            pytrace=False,
+        )
     return found
 
 

@@ -4,7 +4,7 @@ refusing what it cannot pack.
 
 Chromium runs headless with --dump-dom (the DOM after the page's scripts ran), and
 may only reach 127.0.0.1 and file://: every other host name resolves to nothing.
-Without chromium these tests skip locally and fail in CI (CI installs it).
+Without chromium these tests fail (`make test` installs it).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from generator.pages import PAGES
 
 
 def _chromium() -> str:
-    return system_tool("chromium", "the browser tests", "/usr/bin/chromium")
+    return system_tool("chromium", "chromium", "/usr/bin/chromium")
 
 
 @pytest.fixture

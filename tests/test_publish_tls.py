@@ -9,7 +9,7 @@ import ssl
 import subprocess
 from pathlib import Path
 
-from conftest import TinyProject
+from conftest import TinyProject, system_tool
 from nginx_server import Nginx, free_port, nginx_binary
 
 PASSWORD = "a passphrase long enough"
@@ -20,7 +20,7 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            system_tool("openssl", "openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
             "-keyout", str(key), "-out", str(cert),
         ],
