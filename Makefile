@@ -28,8 +28,11 @@ serve: packages-site $(STAMP)
 check: $(STAMP)
 	$(BIN)/tripod check
 
+# Across every core (pytest-xdist), each test module on one worker so that the
+# project a module builds, issues or publishes once is built once. One module:
+# `.venv/bin/python -m pytest tests/test_site.py`; no browser: `-m 'not browser'`.
 test: packages-test $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests

@@ -21,13 +21,6 @@ def nginx_binary() -> str:
     return system_tool("nginx", "nginx", "/usr/sbin/nginx", "/sbin/nginx")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True)
 class Response:
     status: int

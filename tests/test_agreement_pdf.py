@@ -548,6 +548,7 @@ def test_the_same_terms_render_to_the_same_bytes(issued: TinyProject) -> None:
     assert draft.pdf == (issued.root / DRAFT).read_bytes()
 
 
+@pytest.mark.slow
 def test_records_do_not_change_the_draft_but_terms_do(tiny_site: TinyProject) -> None:
     tiny_site.client()
     assert tiny_site.tripod("build").code == 0
@@ -664,6 +665,7 @@ CHANGES = [
 ]
 
 
+@pytest.mark.slow
 def test_diff_issue_and_site_show_the_same_changes(tiny_site: TinyProject) -> None:
     """One changelog, the same everywhere: the command, the PDF and the site list it alike."""
     tiny_site.client()

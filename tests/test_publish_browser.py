@@ -33,9 +33,11 @@ from urllib.parse import urlsplit
 import pytest
 from test_browser import Dom, _chromium, _selector
 
-from conftest import CHROMIUM_FLAGS, REPO, TinyProject
+from conftest import CHROMIUM_FLAGS, REPO, TinyProject, free_port
 from generator.pages import PAGES
-from nginx_server import Nginx, free_port, nginx_binary, start_nginx
+from nginx_server import Nginx, nginx_binary, start_nginx
+
+pytestmark = [pytest.mark.browser, pytest.mark.nginx, pytest.mark.slow]
 
 CLIENT_ID = "harbour-dental"  # the example client with issued versions (v1, v2)
 CLIENT_NAME = "Harbour Dental Group"

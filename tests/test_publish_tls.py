@@ -9,8 +9,12 @@ import ssl
 import subprocess
 from pathlib import Path
 
-from conftest import TinyProject, system_tool
-from nginx_server import Nginx, free_port, nginx_binary
+import pytest
+
+from conftest import TinyProject, free_ports, system_tool
+from nginx_server import Nginx, nginx_binary
+
+pytestmark = [pytest.mark.nginx, pytest.mark.slow]
 
 PASSWORD = "a passphrase long enough"
 
@@ -38,7 +42,7 @@ def test_tls_serves_the_sites_over_https_and_http_only_redirects(
     assert tiny_site.tripod("build").code == 0
     cert, key = _certificate(tmp_path)
     target = tmp_path / "srv"
-    https, plain_port = free_port(), free_port()
+    https, plain_port = free_ports(2)
     run = tiny_site.tripod(
         "publish",
         "--target", str(target),

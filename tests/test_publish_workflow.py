@@ -123,6 +123,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_the_workflow_publishes_to_the_web_host_and_switches(
     tiny_site: TinyProject, host: dict[str, str]
 ) -> None:
