@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: site serve check test lint docs clean bench
+.PHONY: site serve check test lint docs clean bench packages-site packages-test
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,24 +12,34 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# The Debian packages a task needs: installed when missing and we may (root or
+# `sudo -n`), otherwise one line saying what to run. The list is in the script.
+packages-site packages-test:
+	@scripts/system-packages $(@:packages-%=%)
+
 # Checks every client, then builds site/clients/<id>/ and site/internal/.
-site: $(STAMP)
+site: packages-site $(STAMP)
 	-$(BIN)/tripod check
 	$(BIN)/tripod build
 
-serve: $(STAMP)
+serve: packages-site $(STAMP)
 	$(BIN)/tripod serve
 
 check: $(STAMP)
 	$(BIN)/tripod check
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+# Across every core (pytest-xdist), each test module on one worker so that the
+# project a module builds, issues or publishes once is built once. One module:
+# `.venv/bin/python -m pytest tests/test_site.py`; no browser: `-m 'not browser'`.
+test: packages-test $(STAMP)
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
+# Style, types, and the contracts that keep the stages apart (import-linter).
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests
-	$(BIN)/ruff format --check generator tests
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff format --check generator tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Regenerates the committed schema and format reference from the models.
 docs: $(STAMP)
@@ -42,5 +52,5 @@ clean:
 
 # The benchmark: `make bench N=200`. Figures and ratios, written to bench/results.json.
 N ?= 50
-bench: $(STAMP)
+bench: packages-site $(STAMP)
 	$(BIN)/python bench/run.py --clients $(N)

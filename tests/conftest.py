@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
@@ -38,16 +40,43 @@ CHROMIUM_FLAGS = (
 )
 
 
-def system_tool(name: str, used_by: str, *places: str) -> str:
+def system_tool(name: str, package: str, *places: str) -> str:
     """A Debian package's program (on PATH or at one of `places`). Missing, the test
-    skips locally and fails in CI, which must install it (.ci/run)."""
+    fails: `make test` installs every package the tests use (scripts/system-packages)."""
     found = shutil.which(name) or next((p for p in places if Path(p).is_file()), None)
     if found is None:
-        message = f"{name} is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}, and CI must run {used_by}")
-        pytest.skip(message)
+        pytest.fail(
+            f"{name} is not installed: install Debian's {package} "
+            f"(make test does, through scripts/system-packages)",
+            pytrace=False,
+        )
     return found
+
+
+def free_ports(count: int = 1) -> list[int]:
+    """Ports on 127.0.0.1 that no one listens on, for a server a test starts. Picked at
+    random (parallel workers and other test runs pick their own) below the kernel's
+    ephemeral range, so that no outgoing connection takes one before the server binds it."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    pick = random.SystemRandom()  # not the `random` state that hypothesis seeds
+    held: list[socket.socket] = []
+    try:
+        while len(held) < count:
+            candidate = socket.socket()
+            try:
+                candidate.bind(("127.0.0.1", pick.randrange(10_000, low)))
+            except OSError:
+                candidate.close()
+                continue
+            held.append(candidate)
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for s in held:
+            s.close()
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
 
 
 class PageText(HTMLParser):

@@ -1,6 +1,6 @@
 """A real nginx (Debian's package) on loopback, serving what `tripod publish` laid out,
-with the configuration it generated. Without nginx the tests that need it skip
-locally and fail in CI (.ci/run installs it)."""
+with the configuration it generated. Without nginx the tests that need it fail
+(`make test` installs it)."""
 
 from __future__ import annotations
 
@@ -18,14 +18,7 @@ from conftest import system_tool
 
 
 def nginx_binary() -> str:
-    return system_tool("nginx", "the publishing tests", "/usr/sbin/nginx", "/sbin/nginx")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    return system_tool("nginx", "nginx", "/usr/sbin/nginx", "/sbin/nginx")
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 The draft comes from the real `tripod build`, the issued agreement from the real
 `tripod issue` (signed with the development key it makes in .tripod/); the
-changelog from the real `tripod diff`. pypdf reads the text of each page, and
-pdftoppm turns the pages into pictures.
+changelog from the real `tripod diff`. pypdf reads the text of each page;
+PDFium (pypdfium2) finds where each word lies and turns the pages into pictures.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
-import html
 import io
 import json
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 from pypdf import PdfReader
@@ -92,29 +91,44 @@ def pages(pdf: Path | bytes) -> list[str]:
     return [_words(page.extract_text()) for page in reader.pages]
 
 
-def margins(pdf: Path | bytes) -> list[tuple[str, str]]:
-    """Each page's running header and footer: the words that lie in its top and bottom margins.
-
-    Where each word lies comes from poppler's pdftotext, as it would print.
-    """
-    data = pdf if isinstance(pdf, bytes) else pdf.read_bytes()
-    done = subprocess.run(
-        ["pdftotext", "-bbox", "-", "-"], input=data, capture_output=True, check=True, timeout=60
-    )
+def words(pdf: Path | bytes) -> list[tuple[float, list[tuple[float, float, float, str]]]]:
+    """Each page's height and words, each word as (top, left, bottom, text) in points from
+    the page's top left corner: the union of its characters' boxes, as PDFium finds them."""
+    document = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else pdf.read_bytes())
     found = []
-    for page in re.findall(r"<page [^>]*>.*?</page>", done.stdout.decode(), re.S):
-        height = float(re.search(r'height="([0-9.]+)"', page)[1])
-        words = [
-            (float(y1), float(x1), float(y2), html.unescape(word))
-            for x1, y1, y2, word in re.findall(
-                r'<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)">'
-                r"(.*?)</word>",
-                page,
-            )
-        ]
+    try:
+        for page in document:
+            height = page.get_height()
+            text_page = page.get_textpage()
+            count = text_page.count_chars()
+            text = text_page.get_text_range(0, count)
+            assert len(text) == count, "one character per index"
+            on_page: list[tuple[float, float, float, str]] = []
+            word: list[tuple[str, tuple[float, float, float, float]]] = []
+            for index, char in enumerate([*text, " "]):
+                if not char.isspace():
+                    word.append((char, text_page.get_charbox(index)))
+                    continue
+                if word:
+                    left = min(box[0] for _, box in word)
+                    bottom = min(box[1] for _, box in word)
+                    top = max(box[3] for _, box in word)
+                    spelt = "".join(c for c, _ in word)
+                    on_page.append((height - top, left, height - bottom, spelt))
+                    word = []
+            found.append((height, on_page))
+    finally:
+        document.close()
+    return found
+
+
+def margins(pdf: Path | bytes) -> list[tuple[str, str]]:
+    """Each page's running header and footer: the words that lie in its top and bottom margins."""
+    found = []
+    for height, on_page in words(pdf):
         # y from the top of the page; a word that reaches into a margin is in it
-        top = [w for w in sorted(words) if w[0] < TOP_MARGIN]
-        bottom = [w for w in sorted(words) if w[2] > height - BOTTOM_MARGIN]
+        top = [w for w in sorted(on_page) if w[0] < TOP_MARGIN]
+        bottom = [w for w in sorted(on_page) if w[2] > height - BOTTOM_MARGIN]
         lines: list[str] = []
         for part in (top, bottom):
             rows: dict[int, list[tuple[float, str]]] = {}
@@ -370,13 +384,14 @@ def test_the_fingerprint_on_the_pages_is_that_of_the_attached_terms(issued: Tiny
 
 
 def pictures(pdf: Path, folder: Path) -> list[Path]:
+    """Each page as a PNG at 50 dpi, drawn by PDFium."""
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["pdftoppm", "-r", "50", "-png", str(pdf), str(folder / "page")],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    document = pdfium.PdfDocument(pdf.read_bytes())
+    try:
+        for number, page in enumerate(document, 1):
+            page.render(scale=50 / 72).to_pil().save(folder / f"page-{number:03}.png")
+    finally:
+        document.close()
     return sorted(folder.glob("page-*.png"))
 
 
@@ -533,6 +548,7 @@ def test_the_same_terms_render_to_the_same_bytes(issued: TinyProject) -> None:
     assert draft.pdf == (issued.root / DRAFT).read_bytes()
 
 
+@pytest.mark.slow
 def test_records_do_not_change_the_draft_but_terms_do(tiny_site: TinyProject) -> None:
     tiny_site.client()
     assert tiny_site.tripod("build").code == 0
@@ -649,6 +665,7 @@ CHANGES = [
 ]
 
 
+@pytest.mark.slow
 def test_diff_issue_and_site_show_the_same_changes(tiny_site: TinyProject) -> None:
     """One changelog, the same everywhere: the command, the PDF and the site list it alike."""
     tiny_site.client()

@@ -4,7 +4,7 @@ refusing what it cannot pack.
 
 Chromium runs headless with --dump-dom (the DOM after the page's scripts ran), and
 may only reach 127.0.0.1 and file://: every other host name resolves to nothing.
-Without chromium these tests skip locally and fail in CI (CI installs it).
+Without chromium these tests fail (`make test` installs it).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -37,6 +36,7 @@ from conftest import (
     TODAY,
     TRIPOD,
     TinyProject,
+    free_port,
     system_tool,
     with_change,
 )
@@ -46,7 +46,7 @@ from generator.site.pages import PAGES
 
 
 def _chromium() -> str:
-    return system_tool("chromium", "the browser tests", "/usr/bin/chromium")
+    return system_tool("chromium", "chromium", "/usr/bin/chromium")
 
 
 @pytest.fixture
@@ -199,12 +199,6 @@ def _get(url: str, timeout: float = 5) -> tuple[int, str]:
             return e.code, ""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 # ------------------------------------------------------------------ the project
 
 # Issued v1 has the base client's terms; the file now says v2 with another RTO.
@@ -247,6 +241,8 @@ def _selector(dom: Dom) -> tuple[str, list[tuple[str, str, str]]]:
     return button[0].own_text, items
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_version_selector_works_from_a_plain_web_server(
     tiny_site: TinyProject,
     static_server: Callable[[Path], str],
@@ -341,6 +337,8 @@ def _issue_signed_v1(project: TinyProject) -> bytes:
     return pdf
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_break_glass_pack_works_from_file_urls(
     tiny_site: TinyProject, tmp_path_factory: pytest.TempPathFactory, browser: Callable[[str], Dom]
 ) -> None:
@@ -448,7 +446,7 @@ def test_serve_rebuilds_and_reloads(
     tiny_site: TinyProject, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     tiny_site.client()
-    port = _free_port()
+    port = free_port()
     logs = tmp_path_factory.mktemp("serve")
     url = f"http://127.0.0.1:{port}/clients/acme/latest/"
     env = {**os.environ, "TRIPOD_TODAY": TODAY.isoformat()}

@@ -26,8 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLIENT, PROVIDER, Run, TinyProject, read_page, with_change
-from nginx_server import Nginx, Response, free_port, start_nginx
+from conftest import CLIENT, PROVIDER, Run, TinyProject, free_port, read_page, with_change
+from nginx_server import Nginx, Response, start_nginx
+
+pytestmark = pytest.mark.nginx
 
 ACME_USER, ACME_PASSWORD = "alice", "acme reads its own plan"
 OTHER_USER, OTHER_PASSWORD = "olga", "other reads its own plan"
@@ -525,6 +527,7 @@ def _named(name: str) -> str:
     return with_change("name: Acme Dental\n", f"name: {name}\n", ACME)
 
 
+@pytest.mark.slow
 def test_a_publish_during_reading_serves_whole_old_or_whole_new_pages(
     republished: Served,
 ) -> None:
@@ -593,6 +596,7 @@ def test_a_publish_during_reading_serves_whole_old_or_whole_new_pages(
     assert not [n for n in releases(site.target) if n.startswith(".")]
 
 
+@pytest.mark.slow
 def test_rollback_and_keep(republished: Served) -> None:
     site = republished
     page = "/clients/acme/current/"

@@ -11,7 +11,7 @@ and the DOM shows that Material's scripts ran. A second nginx, serving the same
 release with the script hashes taken out of the policy, shows that the check
 does catch a broken policy.
 
-Without chromium or nginx these tests skip locally and fail in CI.
+Without chromium or nginx these tests fail (`make test` installs them).
 """
 
 from __future__ import annotations
@@ -33,9 +33,11 @@ from urllib.parse import urlsplit
 import pytest
 from test_browser import Dom, _chromium, _selector
 
-from conftest import CHROMIUM_FLAGS, REPO, TinyProject
+from conftest import CHROMIUM_FLAGS, REPO, TinyProject, free_port
 from generator.site.pages import PAGES
-from nginx_server import Nginx, free_port, nginx_binary, start_nginx
+from nginx_server import Nginx, nginx_binary, start_nginx
+
+pytestmark = [pytest.mark.browser, pytest.mark.nginx, pytest.mark.slow]
 
 CLIENT_ID = "harbour-dental"  # the example client with issued versions (v1, v2)
 CLIENT_NAME = "Harbour Dental Group"
@@ -237,7 +239,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
     """The example project built, published for nginx on a free loopback port, with one
     user for CLIENT_ID and one staff user, served by nginx until the module ends."""
     chromium = _chromium()
-    nginx_binary()  # skip (or fail in CI) before building anything
+    nginx_binary()  # fail before building anything
     root = tmp_path_factory.mktemp("examples")
     for name in ("provider.yaml",):
         shutil.copy(REPO / name, root / name)

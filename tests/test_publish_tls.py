@@ -9,8 +9,12 @@ import ssl
 import subprocess
 from pathlib import Path
 
-from conftest import TinyProject
-from nginx_server import Nginx, free_port, nginx_binary
+import pytest
+
+from conftest import TinyProject, free_ports, system_tool
+from nginx_server import Nginx, nginx_binary
+
+pytestmark = [pytest.mark.nginx, pytest.mark.slow]
 
 PASSWORD = "a passphrase long enough"
 
@@ -20,7 +24,7 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            system_tool("openssl", "openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
             "-keyout", str(key), "-out", str(cert),
         ],
@@ -38,7 +42,7 @@ def test_tls_serves_the_sites_over_https_and_http_only_redirects(
     assert tiny_site.tripod("build").code == 0
     cert, key = _certificate(tmp_path)
     target = tmp_path / "srv"
-    https, plain_port = free_port(), free_port()
+    https, plain_port = free_ports(2)
     run = tiny_site.tripod(
         "publish",
         "--target", str(target),

@@ -71,7 +71,7 @@ def test_the_workflow_checks_every_change_and_publishes_only_main() -> None:
 @pytest.fixture
 def host(tmp_path: Path) -> dict[str, str]:
     """The environment the workflow's steps run in, with a stand-in web host."""
-    system_tool("rsync", "the workflow test")
+    system_tool("rsync", "rsync")
     shims = tmp_path / "bin"
     shims.mkdir()
     log = tmp_path / "host-commands.log"
@@ -123,6 +123,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_the_workflow_publishes_to_the_web_host_and_switches(
     tiny_site: TinyProject, host: dict[str, str]
 ) -> None:

@@ -318,6 +318,7 @@ def fresh(issued: Issued, tmp_path: Path) -> TinyProject:
 # ------------------------------------------------------------ 1. the flow
 
 
+@pytest.mark.slow
 def test_issue_countersign_record_verify(issued: Issued, fresh: TinyProject) -> None:
     run_issue, run_counter = issued.runs
     assert run_issue.out.startswith("issued agreements/acme/v1/: ")
@@ -532,6 +533,7 @@ def pyhanko_validate(file: Path, trust: Path, *options: str) -> subprocess.Compl
     )
 
 
+@pytest.mark.slow
 def test_pyhanko_validates_what_tripod_issued(issued: Issued, pki: Pki, tmp_path: Path) -> None:
     # The provider's own certificate as the trust root; for the countersigned file,
     # the root that issued both parties' certificates (this throwaway CA publishes no
@@ -821,6 +823,7 @@ def test_not_a_pdf(fresh: TinyProject) -> None:
 # --------------------------------------------------------- 5. immutability
 
 
+@pytest.mark.slow
 def test_issued_versions_are_immutable(fresh: TinyProject, pki: Pki) -> None:
     key = ("--key", str(pki.provider_p12))
     v1 = fresh.root / "agreements" / "acme" / "v1"
@@ -911,6 +914,7 @@ def _appearance_text(data: bytes, field_name: str) -> str:
     return "\n".join(texts)
 
 
+@pytest.mark.slow
 def test_development_key_made_once_and_said_everywhere(tmp_path: Path) -> None:
     project = new_project(tmp_path / "project", provider=PROVIDER)
     key = project.root / ".tripod" / "dev-signing.p12"
@@ -961,6 +965,7 @@ def test_a_key_tracked_by_git_is_refused(tmp_path: Path, pki: Pki) -> None:
     assert snapshot(project.root) == before
 
 
+@pytest.mark.slow
 def test_wrong_passphrase_and_passphrase_never_shown(tmp_path: Path, pki: Pki) -> None:
     project = new_project(tmp_path / "project", pki=pki)
     wrong = "Wrong-pass 9 Echidna"
@@ -1143,6 +1148,7 @@ def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tsa]:
         sock.close()
 
 
+@pytest.mark.slow
 def test_timestamps_and_validation_data(tsa: Tsa, pki: Pki, tmp_path: Path) -> None:
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp

@@ -438,6 +438,7 @@ def _inodes(folder: Path) -> dict[str, int]:
     }
 
 
+@pytest.mark.slow
 def test_an_issued_version_is_rebuilt_only_when_what_it_depends_on_changes(
     tiny_site: TinyProject,
 ) -> None:
@@ -473,6 +474,7 @@ def test_an_issued_version_is_rebuilt_only_when_what_it_depends_on_changes(
     assert "agreement-signed.pdf" not in _inodes(live / "v1")
 
 
+@pytest.mark.slow
 def test_identical_assets_are_stored_once_and_every_client_folder_stands_alone(
     tiny_site: TinyProject, tmp_path: Path
 ) -> None:
@@ -514,6 +516,7 @@ def test_identical_assets_are_stored_once_and_every_client_folder_stands_alone(
     assert store.is_dir() and all(p.stat().st_nlink > 1 for p in store.iterdir())
 
 
+@pytest.mark.slow
 def test_the_same_input_gives_the_same_bytes_whenever_it_is_built(
     tiny_site: TinyProject, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -535,6 +538,7 @@ def test_the_same_input_gives_the_same_bytes_whenever_it_is_built(
     assert "lastmod" not in (first / "acme" / "current" / "sitemap.xml").read_text()
 
 
+@pytest.mark.slow
 def test_the_output_is_the_same_whatever_the_number_of_workers(
     tiny_site: TinyProject, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -562,6 +566,7 @@ def test_the_output_is_the_same_whatever_the_number_of_workers(
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_shards_together_equal_a_single_build(
     tiny_site: TinyProject, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
