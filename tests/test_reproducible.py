@@ -19,6 +19,8 @@ import pytest
 
 from conftest import TRIPOD, TinyProject, with_change
 
+pytestmark = pytest.mark.slow
+
 DRAFT = Path("site/clients/acme/current/agreement-draft.pdf")
 
 
