@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 import generator
 from conftest import CLIENT, TODAY, TinyProject, with_change
-from generator.format import load
-from generator.format.load import MAX_BYTES, MAX_NODES, load_client
+from generator.format import load, reader
+from generator.format.load import load_client
+from generator.format.reader import MAX_BYTES, MAX_NODES
 from generator.project.layout import Project
 from generator.project.record import check_project
 
@@ -679,18 +680,20 @@ def test_nesting_deeper_than_a_client_ever_needs(tiny: TinyProject) -> None:
 
 
 def _pure_python_load(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """generator.load imported afresh where PyYAML has no libyaml (its pure-Python fallback)."""
+    """The loader, reading with a reader imported afresh where PyYAML has no libyaml
+    (its pure-Python fallback)."""
     monkeypatch.delattr(yaml, "CParser", raising=False)
     monkeypatch.delattr(yaml, "cyaml", raising=False)
-    name = "generator._load_without_libyaml"
-    spec = importlib.util.spec_from_file_location(name, Path(load.__file__))
+    name = "generator._reader_without_libyaml"
+    spec = importlib.util.spec_from_file_location(name, Path(reader.__file__))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     module.__package__ = generator.__name__
     monkeypatch.setitem(sys.modules, name, module)
     spec.loader.exec_module(module)
     assert "CParser" not in module._Parser.__name__
-    return module
+    monkeypatch.setattr(load, "reader", module)
+    return load
 
 
 @pytest.mark.parametrize(
@@ -1436,7 +1439,7 @@ def test_the_whole_file_shortcut_never_changes_the_findings(
     raw = text.encode()
     shortcut = load.read_yaml(raw, FILE)[2]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(load, "_may_flag", lambda _: True)
+        patch.setattr(load, "_may_flag", lambda _: True)  # every value scanned
         scanned = load.read_yaml(raw, FILE)[2]
     assert shortcut == scanned
 

@@ -24,7 +24,8 @@ from typing import Any
 
 from generator.findings import Finding
 from generator.format import model
-from generator.format.load import Loaded, SourceMap, load_client, load_provider
+from generator.format.load import Loaded, load_client, load_provider
+from generator.format.reader import SourceMap
 from generator.project.layout import Project
 from generator.rules.check import check
 from generator.rules.recovery import Estimate, estimate

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from generator.findings import Finding, Severity
-from generator.format.load import SourceMap
 from generator.format.model import Acknowledgement, Client
+from generator.format.reader import SourceMap
 from generator.format.units import Duration, format_duration, format_hours
 from generator.rules import raci
 from generator.rules.recovery import Estimate, covered, estimate, offsite_backups
