@@ -430,6 +430,16 @@ def test_an_upgraded_renderer_rebuilds_every_site(
             lambda asked, name=name, version=version: version if asked == name else real(asked),
         )
         assert Builder(project, TODAY).shared != before, name
+    monkeypatch.undo()
+    # HarfBuzz and Pango shape the PDFs too: the system's versions are part of the key.
+    from generator.agreement import pdf
+    from generator.build import keys
+
+    found = pdf.engine_versions()
+    assert found.startswith("harfbuzz==") and "\npango==" in found, found
+    assert "absent" not in found
+    monkeypatch.setattr(keys, "engine_versions", lambda: found.replace("harfbuzz==", "harfbuzz==9"))
+    assert Builder(project, TODAY).shared != before
 
 
 def _inodes(folder: Path) -> dict[str, int]:

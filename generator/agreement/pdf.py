@@ -10,6 +10,8 @@ written at all rather than one whose bytes differ from run to run.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
 import logging
 import warnings
@@ -53,18 +55,25 @@ def _weasyprint() -> Any:
 
 
 def engine_versions() -> str:
-    """The versions of the system libraries that shape the PDF's bytes."""
-    from weasyprint.text import ffi
-
-    _weasyprint()
-    # WeasyPrint declares only hb_version_atleast: the version is the greatest it accepts.
-    found = [0, 0, 0]
-    for place in range(3):
-        while found[place] < 1000 and ffi.harfbuzz.hb_version_atleast(
-            *(found[:place] + [found[place] + 1] + [0] * (2 - place))
-        ):
-            found[place] += 1
-    return f"harfbuzz=={'.'.join(map(str, found))}\npango=={ffi.pango.pango_version()}"
+    """The versions of the system libraries that shape the PDF's bytes, read from the
+    libraries themselves without starting WeasyPrint (a build with nothing to render
+    stays quick)."""
+    found = []
+    for name, library, symbol in (
+        ("harfbuzz", "harfbuzz", "hb_version_string"),
+        ("pango", "pango-1.0", "pango_version_string"),
+    ):
+        path = ctypes.util.find_library(library)
+        try:
+            function = getattr(ctypes.CDLL(path), symbol) if path else None
+        except (OSError, AttributeError):
+            function = None
+        if function is None:
+            found.append(f"{name} absent")
+            continue
+        function.restype = ctypes.c_char_p
+        found.append(f"{name}=={function().decode()}")
+    return "\n".join(found)
 
 
 @dataclass(frozen=True, slots=True)
