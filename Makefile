@@ -28,11 +28,11 @@ serve: packages-site $(STAMP)
 check: $(STAMP)
 	$(BIN)/tripod check
 
-# Across every core (pytest-xdist), each test module on one worker so that the
-# project a module builds, issues or publishes once is built once. One module:
-# `.venv/bin/python -m pytest tests/test_site.py`; no browser: `-m 'not browser'`.
+# Across every core (pytest-xdist); an idle worker takes tests from a busy one.
+# One module: `.venv/bin/python -m pytest tests/test_site.py`; no browser:
+# `-m 'not browser'`; every command in a process of its own: TRIPOD_TESTS_REAL=1.
 test: packages-test $(STAMP)
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 # Style, types, and the contracts that keep the stages apart (import-linter).
 lint: $(STAMP)

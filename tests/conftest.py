@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -247,6 +248,8 @@ class TinyProject:
         env = {**os.environ}
         if today is not None:
             env["TRIPOD_TODAY"] = today.isoformat()
+        if not _REAL_COMMAND[0]:
+            return _in_process(list(args), self.root, env, stdin)
         done = subprocess.run(
             [TRIPOD, *args],
             cwd=self.root,
@@ -257,6 +260,60 @@ class TinyProject:
             timeout=120,
         )
         return Run(done.returncode, done.stdout, done.stderr)
+
+
+# Whether `TinyProject.tripod` starts the installed command in a process of its
+# own (tests marked `real_command`, or every test with TRIPOD_TESTS_REAL=1) or
+# runs its `main` in this process: the same code, without a second of imports
+# per call.
+_REAL_COMMAND = [os.environ.get("TRIPOD_TESTS_REAL") == "1"]
+
+
+@pytest.fixture(autouse=True)
+def _command_kind(request: pytest.FixtureRequest) -> Iterator[None]:
+    everywhere = os.environ.get("TRIPOD_TESTS_REAL") == "1"
+    _REAL_COMMAND[0] = everywhere or request.node.get_closest_marker("real_command") is not None
+    yield
+    _REAL_COMMAND[0] = everywhere
+
+
+def _in_process(args: list[str], cwd: Path, env: dict[str, str], stdin: str | None) -> Run:
+    """`tripod ARGS` run by this process, as the command would run it."""
+    import contextlib
+    import io
+    import warnings
+
+    from generator.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.stdin = io.TextIOWrapper(io.BytesIO((stdin or "").encode()), encoding="utf-8")
+    code: object = 0
+    try:
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            warnings.catch_warnings(),
+        ):
+            # As the command's own process would: warnings are not the tests' errors here.
+            warnings.simplefilter("ignore")
+            try:
+                main(args)
+            except SystemExit as e:
+                code = e.code
+    finally:
+        sys.stdin = saved_stdin
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return Run(
+        code if isinstance(code, int) else (0 if code is None else 1),
+        out.getvalue(),
+        err.getvalue(),
+    )
 
 
 @pytest.fixture

@@ -42,6 +42,8 @@ from conftest import (
 )
 from generator.site.pages import PAGES
 
+pytestmark = pytest.mark.real_command
+
 # ------------------------------------------------------------------ browser
 
 

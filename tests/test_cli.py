@@ -15,6 +15,8 @@ from generator.format.schema import json_schema
 from generator.project.reference import reference
 from generator.rules.registry import acknowledgeable
 
+pytestmark = pytest.mark.real_command
+
 
 def test_new_writes_a_starter_that_passes_once_filled_in(tiny: TinyProject) -> None:
     run = tiny.tripod("new", "acme-plumbing")

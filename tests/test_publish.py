@@ -29,7 +29,7 @@ import pytest
 from conftest import CLIENT, PROVIDER, Run, TinyProject, free_port, read_page, with_change
 from nginx_server import Nginx, Response, start_nginx
 
-pytestmark = pytest.mark.nginx
+pytestmark = [pytest.mark.real_command, pytest.mark.nginx]
 
 ACME_USER, ACME_PASSWORD = "alice", "acme reads its own plan"
 OTHER_USER, OTHER_PASSWORD = "olga", "other reads its own plan"

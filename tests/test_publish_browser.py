@@ -37,7 +37,7 @@ from conftest import CHROMIUM_FLAGS, REPO, TinyProject, free_port
 from generator.site.pages import PAGES
 from nginx_server import Nginx, nginx_binary, start_nginx
 
-pytestmark = [pytest.mark.browser, pytest.mark.nginx, pytest.mark.slow]
+pytestmark = [pytest.mark.real_command, pytest.mark.browser, pytest.mark.nginx, pytest.mark.slow]
 
 CLIENT_ID = "harbour-dental"  # the example client with issued versions (v1, v2)
 CLIENT_NAME = "Harbour Dental Group"

@@ -14,7 +14,7 @@ import pytest
 from conftest import TinyProject, free_ports, system_tool
 from nginx_server import Nginx, nginx_binary
 
-pytestmark = [pytest.mark.nginx, pytest.mark.slow]
+pytestmark = [pytest.mark.real_command, pytest.mark.nginx, pytest.mark.slow]
 
 PASSWORD = "a passphrase long enough"
 

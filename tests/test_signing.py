@@ -319,6 +319,7 @@ def fresh(issued: Issued, tmp_path: Path) -> TinyProject:
 
 
 @pytest.mark.slow
+@pytest.mark.real_command
 def test_issue_countersign_record_verify(issued: Issued, fresh: TinyProject) -> None:
     run_issue, run_counter = issued.runs
     assert run_issue.out.startswith("issued agreements/acme/v1/: ")

@@ -206,6 +206,7 @@ def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> N
     )
 
 
+@pytest.mark.real_command
 def test_a_broken_file_keeps_the_last_good_site_and_the_build_exits_1(
     tiny_site: TinyProject,
 ) -> None:
