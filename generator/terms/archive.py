@@ -121,8 +121,3 @@ def client_of(issued: Issued) -> Client:
         return client_from_terms(issued.terms)
     except (KeyError, ValidationError) as e:
         raise ArchiveError(f"{issued.folder / TERMS} does not hold a client's terms") from e
-
-
-def provider_of(issued: Issued, provider: Provider) -> Provider:
-    """The provider with the identity it had in an issued version."""
-    return provider_with(issued.terms, provider)
