@@ -35,6 +35,7 @@ PASSPHRASE = "Provider-pass 7 Quokka"
 CLIENT_PASSPHRASE = "client-pass 3 Wombat"
 PROVIDER_CN = "Southern Cross IT Services (test signer)"
 CLIENT_CN = "Maria Chen (test signer)"
+STRANGER_CN = "Dana Whitlock (test signer)"
 PYHANKO = str(Path(sys.executable).with_name("pyhanko"))
 PROVIDER_WITH_ROOT = PROVIDER + "certificates: [certs/provider-root.pem]\n"
 
@@ -51,6 +52,8 @@ class Pki:
     client_p12: Path
     no_nonrep_p12: Path
     other_root_pem: Path  # a root that issued none of these
+    stranger_p12: Path  # issued by the root to someone who is not the named signatory
+    impostor_p12: Path  # self-signed, named like the provider
 
 
 def _name(common_name: str) -> Any:
@@ -138,9 +141,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
         ("provider", PROVIDER_CN, True),
         ("client", CLIENT_CN, True),
         ("no-nonrep", "No Non-Repudiation (test signer)", False),
+        ("stranger", STRANGER_CN, True),
     ):
         key = ec.generate_private_key(ec.SECP256R1())
         leaves[label] = (key, _certificate(cn, key, root, root_key, non_repudiation=nonrep))
+    impostor_key = ec.generate_private_key(ec.SECP256R1())
+    impostor = _certificate(PROVIDER_CN, impostor_key, None, impostor_key)
     (folder / "root.pem").write_bytes(root.public_bytes(Encoding.PEM))
     (folder / "other-root.pem").write_bytes(other.public_bytes(Encoding.PEM))
     (folder / "provider.pem").write_bytes(leaves["provider"][1].public_bytes(Encoding.PEM))
@@ -152,6 +158,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
         _p12(folder / "client.p12", "client", *leaves["client"], [root], CLIENT_PASSPHRASE),
         _p12(folder / "no-nonrep.p12", "no-nonrep", *leaves["no-nonrep"], [root], PASSPHRASE),
         folder / "other-root.pem",
+        _p12(folder / "stranger.p12", "stranger", *leaves["stranger"], [root], CLIENT_PASSPHRASE),
+        _p12(folder / "impostor.p12", "impostor", impostor_key, impostor, [], PASSPHRASE),
     )
 
 
@@ -360,8 +368,14 @@ def test_issue_countersign_record_verify(issued: Issued, fresh: TinyProject) -> 
     assert sorted(p.name for p in folder.iterdir()) == [
         "agreement-executed.pdf",
         "agreement-signed.pdf",
+        "signer.json",
         "terms.json",
     ]
+    assert json.loads((folder / "signer.json").read_text()) == {
+        "signer": CLIENT_CN,
+        "matches": True,
+        "reason": None,
+    }
     assert (folder / "agreement-executed.pdf").read_bytes() == issued.countersigned
     assert (folder / "agreement-signed.pdf").read_bytes() == issued.signed
     assert (folder / "terms.json").read_bytes() == issued.terms
@@ -383,6 +397,7 @@ def test_issue_countersign_record_verify(issued: Issued, fresh: TinyProject) -> 
     fingerprint = hashlib.sha256(issued.terms).hexdigest()
     assert f"terms: acme version 1, fingerprint {fingerprint}\n" in run.out
     assert "terms match the archived terms of that version\n" in run.out
+    assert "the client's signer is the named signatory, Maria Chen\n" in run.out
     assert run.out.endswith("verified\n")
     assert "problem" not in run.out
 
@@ -395,17 +410,106 @@ def test_issue_countersign_record_verify(issued: Issued, fresh: TinyProject) -> 
     )
 
 
-def test_strict_fails_when_the_provider_certificate_is_not_listed(
+def test_verify_awaiting_the_client_signature(issued: Issued, fresh: TinyProject) -> None:
+    signed = "agreements/acme/v1/agreement-signed.pdf"
+    for options in ((), ("--strict",)):
+        run = tripod(fresh, "verify", *options, signed)
+        assert run.code == 0, run.out
+        assert run.out.startswith(f"Provider: certification signature by {PROVIDER_CN}, ")
+        assert run.out.endswith("awaiting the client's signature\nverified\n")
+
+
+UNTRUSTED = (
+    "not trusted: the provider's signature (by Southern Cross IT Services (test signer)) "
+    "is not from a certificate listed in provider.yaml"
+)
+
+
+def assert_untrusted_rows(project: TinyProject, file: str, first: str) -> None:
+    """The SPEC's row for an untrusted provider signature, option by option."""
+    for options, code, line in (
+        ((), 1, first),
+        (("--allow-untrusted",), 0, first + " (accepted: --allow-untrusted)"),
+        (("--strict",), 1, first),
+        (("--strict", "--allow-untrusted"), 1, first),
+    ):
+        run = tripod(project, "verify", *options, file)
+        assert run.code == code, (options, run.out)
+        assert "Traceback" not in run.out + run.err
+        assert run.out.splitlines()[0] == line, (options, run.out)
+        assert run.out.endswith("verified\n" if code == 0 else "FAILED\n"), run.out
+
+
+def test_untrusted_when_the_provider_certificate_is_not_listed(
     issued: Issued, fresh: TinyProject, pki: Pki
 ) -> None:
     fresh.write("certs/provider-root.pem", pki.other_root_pem.read_bytes())
     signed = "agreements/acme/v1/agreement-signed.pdf"
-    run = tripod(fresh, "verify", signed)
-    assert run.code == 0, run.out  # intact; trust is reported in words
-    assert "  trusted: no\n" in run.out
-    strict = tripod(fresh, "verify", "--strict", signed)
-    assert strict.code == 1
-    assert "not trusted" in strict.out and strict.out.endswith("FAILED\n")
+    assert_untrusted_rows(fresh, signed, UNTRUSTED)
+    assert "  trusted: no\n" in tripod(fresh, "verify", signed).out
+
+
+@pytest.mark.slow
+def test_untrusted_self_signed_certificate_named_like_the_provider(
+    tmp_path: Path, pki: Pki
+) -> None:
+    project = new_project(tmp_path / "project", pki=pki)
+    run = tripod(project, "issue", "acme", "--key", str(pki.impostor_p12))
+    assert run.code == 0, run.err
+    assert_untrusted_rows(project, "agreements/acme/v1/agreement-signed.pdf", UNTRUSTED)
+
+
+def test_client_signer_not_the_named_signatory(
+    issued: Issued, fresh: TinyProject, pki: Pki
+) -> None:
+    from generator.agreement import sign
+
+    file = fresh.root.parent / "countersigned-by-a-stranger.pdf"
+    file.write_bytes(sign.countersign(issued.signed, load_key(pki.stranger_p12, CLIENT_PASSPHRASE)))
+    warning = (
+        f"warning: the client's signature is by {STRANGER_CN}, not the named signatory "
+        "Maria Chen, and no reason was recorded"
+    )
+    run = tripod(fresh, "verify", str(file))
+    assert run.code == 0, run.out
+    assert run.out.splitlines()[0] == warning
+    assert run.out.endswith("verified\n")
+    strict = tripod(fresh, "verify", "--strict", str(file))
+    assert strict.code == 1, strict.out
+    assert strict.out.splitlines()[0] == warning
+    assert strict.out.endswith("FAILED\n")
+
+    line = assert_refused(fresh, file)
+    assert line == (
+        f"tripod: refused: the client's signature is by {STRANGER_CN}, not the named signatory "
+        'Maria Chen: if that is right, record it with --signer-differs "REASON"'
+    )
+    reason = "Maria was on leave; Dana signs as acting practice manager"
+    run = tripod(fresh, "record", "acme", str(file), "--signer-differs", reason)
+    assert run.code == 0, run.err
+    assert f"reason recorded: {reason}\n" in run.out
+    folder = fresh.root / "agreements/acme/v1"
+    assert json.loads((folder / "signer.json").read_text()) == {
+        "signer": STRANGER_CN,
+        "matches": False,
+        "reason": reason,
+    }
+    executed = "agreements/acme/v1/agreement-executed.pdf"
+    for options in ((), ("--strict",)):
+        run = tripod(fresh, "verify", *options, executed)
+        assert run.code == 0, run.out
+        assert "warning" not in run.out
+        assert (
+            "the client's signer is not the named signatory, Maria Chen; "
+            f"reason recorded: {reason}\n"
+        ) in run.out
+    # The reason belongs to the recorded copy, not to another file signed the same way.
+    again = fresh.root.parent / "countersigned-again.pdf"
+    again.write_bytes(
+        sign.countersign(issued.signed, load_key(pki.stranger_p12, CLIENT_PASSPHRASE))
+    )
+    assert again.read_bytes() != file.read_bytes()
+    assert tripod(fresh, "verify", "--strict", str(again)).code == 1
 
 
 # --------------------------------------------------- 2. what the PDF holds
@@ -810,6 +914,141 @@ def test_tamper_other_first_revision(
     assert "provider-signed revision" in line
 
 
+def strip_provider_signature(data: bytes) -> bytes:
+    """One incremental update that removes the value (/V) of the provider's signature
+    field, leaving its widget and stamp in place, and paints new text over page 1."""
+    from pyhanko.pdf_utils import generic
+
+    writer = _writer(add_page_content(data))
+    for ref in writer.root["/AcroForm"]["/Fields"]:
+        found = ref.get_object()
+        if found.get("/T") == "Provider":
+            del found["/V"]
+            writer.mark_update(ref)
+            assert isinstance(ref, generic.IndirectObject)
+    return _written(writer)
+
+
+def assert_first_line(project: TinyProject, file: Path, first: str) -> None:
+    for options in ((), ("--strict",), ("--allow-untrusted",)):
+        run = tripod(project, "verify", *options, str(file))
+        assert run.code == 1, (options, run.out)
+        assert "Traceback" not in run.out + run.err
+        assert run.out.splitlines()[0] == first, run.out
+        assert run.out.endswith("FAILED\n")
+
+
+def test_stripped_provider_signature_then_countersigned(
+    issued: Issued, fresh: TinyProject, pki: Pki
+) -> None:
+    # The attack: the provider's /V removed and the page overdrawn in one update, then
+    # anyone countersigns. Before, verify said "terms match" and "verified", exit 0.
+    from generator.agreement import sign
+
+    stripped = strip_provider_signature(issued.signed)
+    file = fresh.root.parent / "stripped.pdf"
+    for key in (pki.client_p12, pki.stranger_p12):
+        file.write_bytes(sign.countersign(stripped, load_key(key, CLIENT_PASSPHRASE)))
+        assert_first_line(
+            fresh, file, "problem: the signature in field Provider was removed in a later revision"
+        )
+        assert "removed in a later revision" in assert_refused(fresh, file)
+    # Not countersigned: as plainly refused.
+    file.write_bytes(stripped)
+    assert_first_line(
+        fresh, file, "problem: the signature in field Provider was removed in a later revision"
+    )
+
+
+def test_no_provider_signature_at_all(issued: Issued, fresh: TinyProject, pki: Pki) -> None:
+    # A client's signature on an unsigned rendering of the same terms.
+    unsigned = Boxes.of(fresh.root, fresh.root / "agreements/acme/v1/terms.json").pdf
+    file = fresh.root.parent / "unsigned.pdf"
+    file.write_bytes(add_signature(unsigned, pki))
+    run = tripod(fresh, "verify", str(file))
+    assert run.code == 1
+    assert run.out.splitlines()[0] == "problem: the provider's certification signature is missing"
+
+
+TRAILERS = {
+    "text": b"RTO: 1 hour, all systems\n",
+    "an object": b"99 0 obj\n<< /Type /Annot /Subtype /FreeText /Contents (RTO 1h) >>\nendobj\n",
+    "a revision without its %%EOF": b"\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< >>\n",
+}
+
+
+@pytest.mark.parametrize("what", sorted(TRAILERS))
+def test_trailing_bytes_after_the_last_eof(what: str, issued: Issued, fresh: TinyProject) -> None:
+    file = fresh.root.parent / "trailing.pdf"
+    extra = TRAILERS[what]
+    for data in (issued.signed, issued.countersigned):
+        file.write_bytes(data + extra)
+        first = (
+            f"problem: {len(extra.strip())} bytes follow the end of the file's last revision "
+            "(%%EOF): data no signature covers"
+        )
+        assert_first_line(fresh, file, first)
+    assert "bytes follow the end of the file's last revision" in assert_refused(fresh, file)
+    # Line ends after %%EOF are part of the format, and accepted.
+    file.write_bytes(issued.countersigned + b"\r\n")
+    assert tripod(fresh, "verify", str(file)).code == 0
+
+
+def replace_metadata(data: bytes, title: str) -> bytes:
+    """An incremental update that replaces the XMP metadata stream with a new title."""
+    from pyhanko.pdf_utils import generic
+
+    writer = _writer(data)
+    old = writer.root["/Metadata"].get_object().data.decode()
+    new = re.sub(
+        r'<rdf:li xml:lang="x-default">[^<]*</rdf:li>',
+        f'<rdf:li xml:lang="x-default">{title}</rdf:li>',
+        old,
+    )
+    assert new != old
+    n = generic.pdf_name
+    stream = generic.StreamObject(
+        {n("/Type"): n("/Metadata"), n("/Subtype"): n("/XML")}, stream_data=new.encode()
+    )
+    writer.root["/Metadata"] = writer.add_object(stream)
+    writer.update_root()
+    return _written(writer)
+
+
+def replace_info(data: bytes, title: str) -> bytes:
+    """An incremental update that gives the document information a new title."""
+    from pyhanko.pdf_utils import generic
+
+    writer = _writer(data)
+    info_ref = writer.trailer.raw_get("/Info")
+    info = info_ref.get_object()
+    info["/Title"] = generic.pdf_string(title)
+    writer.mark_update(info_ref)
+    return _written(writer)
+
+
+@pytest.mark.parametrize("how", ["then countersigned", "after the client signed"])
+@pytest.mark.parametrize("what", ["XMP metadata", "document information"])
+def test_replaced_metadata(
+    what: str, how: str, issued: Issued, fresh: TinyProject, pki: Pki
+) -> None:
+    change = replace_metadata if what == "XMP metadata" else replace_info
+    title = "Agreement (superseded: RTO 1 hour for all systems)"
+    if how == "then countersigned":
+        data = countersign(change(issued.signed, title), pki)
+    else:
+        data = change(issued.countersigned, title)
+    file = fresh.root.parent / "metadata.pdf"
+    file.write_bytes(data)
+    first = (
+        "problem: the XMP metadata was replaced with new content after the provider signed"
+        if what == "XMP metadata"
+        else "problem: the document information (/Title) changed after the provider signed"
+    )
+    assert_first_line(fresh, file, first)
+    assert assert_refused(fresh, file).endswith(first.removeprefix("problem: "))
+
+
 def test_not_a_pdf(fresh: TinyProject) -> None:
     file = fresh.root.parent / "agreement.pdf"
     file.write_text("Dear Maria, please find the agreement attached.\n")
@@ -940,12 +1179,13 @@ def test_development_key_made_once_and_said_everywhere(tmp_path: Path) -> None:
     assert certificates[0] == certificates[1]  # the same key signed both
 
     signed = project.root / "agreements/acme/v2/agreement-signed.pdf"
-    run = tripod(project, "verify", str(signed))
-    assert run.code == 0, run.out
-    assert "trusted: no: DEVELOPMENT KEY" in run.out
-    strict = tripod(project, "verify", "--strict", str(signed))
-    assert strict.code == 1
-    assert strict.out.endswith("FAILED\n")
+    assert_untrusted_rows(
+        project,
+        str(signed),
+        "not trusted: the provider signed with the development key: "
+        "not a valid agreement signature",
+    )
+    assert "trusted: no: DEVELOPMENT KEY" in tripod(project, "verify", str(signed)).out
     text = _appearance_text(signed.read_bytes(), "Provider")
     assert "TRIPOD DEVELOPMENT KEY" in text, text
 

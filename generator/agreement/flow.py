@@ -13,9 +13,11 @@ import datetime as dt
 import json
 import os
 import subprocess
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator import files, render
 from generator.agreement import sign
@@ -150,26 +152,89 @@ class Recorded:
     path: Path
     signer: str
     certificate: str
+    reason: str | None  # why the signer differs from the named signatory, if it does
 
 
-def _terms_of(pdf: sign.Verification) -> dict[str, object]:
+SIGNER = "signer.json"  # beside the executed copy: who signed for the client, and why
+
+
+def _words(name: str) -> set[str]:
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return set("".join(c if c.isalnum() else " " for c in text).split())
+
+
+def names_match(a: str, b: str) -> bool:
+    """Every word of the shorter name appears in the other (after NFKC, case folding,
+    and with diacritics and punctuation removed)."""
+    shorter, longer = sorted((_words(a), _words(b)), key=len)
+    return bool(shorter) and shorter <= longer
+
+
+@dataclass(frozen=True)
+class Signatory:
+    name: str
+    email: str | None
+
+
+def named_signatory(found: dict[str, Any], email: str | None = None) -> Signatory | None:
+    """The client's signatory that the terms name (a contact's id), with its name."""
+    try:
+        client = found["client"]
+        who = client["agreement"]["signatories"]["client"]
+        people = [*client.get("contacts", []), *client.get("third_parties", [])]
+        name = next(p["name"] for p in people if p.get("id") == who)
+    except (KeyError, TypeError, StopIteration):
+        return None
+    return Signatory(str(name), email)
+
+
+def signer_matches(report: sign.SignatureReport, signatory: Signatory) -> bool:
+    if report.email and signatory.email and report.email.casefold() == signatory.email.casefold():
+        return True
+    return names_match(report.signer, signatory.name)
+
+
+def _contact_email(project: Project, client_id: str, found: dict[str, Any]) -> str | None:
+    """The named signatory's e-mail from the client file (a record, not in the terms)."""
+    from generator.format.load import load_client
+
+    try:
+        who = found["client"]["agreement"]["signatories"]["client"]
+        path = project.client_file(client_id)
+        client = load_client(path, project.display(path), dt.date.today()).model
+        contact = next(c for c in client.contacts if c.id == who) if client else None
+    except Exception:  # the e-mail is a second way to match; the name is the first
+        return None
+    return contact.email if contact else None
+
+
+def _terms_of(pdf: sign.Verification) -> dict[str, Any]:
     if pdf.attachment is None:
         raise AgreementError(
             "the file carries no agreement terms: it is not an agreement Tripod issued"
         )
     try:
-        data: dict[str, object] = json.loads(pdf.attachment)
-        return data
+        data = json.loads(pdf.attachment)
     except ValueError:
         raise AgreementError("the attached terms cannot be read") from None
+    if not isinstance(data, dict):
+        raise AgreementError("the attached terms cannot be read")
+    return data
 
 
-def record(project: Project, client_id: str, file: Path) -> Recorded:
+def record(
+    project: Project,
+    client_id: str,
+    file: Path,
+    signer_differs: str | None = None,
+    fetching: sign.Fetching | None = None,
+) -> Recorded:
     try:
         data = file.read_bytes()
     except OSError as e:
         raise AgreementError(f"cannot read {file}: {e.strerror}") from None
-    result = sign.verify(data, trusted_certificates(project))
+    result = sign.verify(data, trusted_certificates(project), fetching)
     found = _terms_of(result)
     client = found.get("client")
     if not isinstance(client, dict) or client.get("id") != client_id:
@@ -204,10 +269,23 @@ def record(project: Project, client_id: str, file: Path) -> Recorded:
             raise AgreementError(
                 f"the file was changed after the signature in field {report.field}: {report.changes}"
             )
+    client_sig = result.signatures[1]
+    signatory = named_signatory(found, _contact_email(project, client_id, found))
+    matches = signatory is not None and signer_matches(client_sig, signatory)
+    if not matches and not signer_differs:
+        named = signatory.name if signatory else "no one (the terms name no client signatory)"
+        raise AgreementError(
+            f"the client's signature is by {client_sig.signer}, not the named signatory "
+            f'{named}: if that is right, record it with --signer-differs "REASON"'
+        )
+    reason = None if matches else signer_differs
+    note = {"signer": client_sig.signer, "matches": matches, "reason": reason}
+    files.write_bytes(
+        folder / SIGNER, (json.dumps(note, ensure_ascii=False, indent=2) + "\n").encode()
+    )
     target = folder / archive.EXECUTED
     files.write_bytes(target, data)
-    client_sig = result.signatures[1]
-    return Recorded(target, client_sig.signer, client_sig.certificate_pem.decode())
+    return Recorded(target, client_sig.signer, client_sig.certificate_pem.decode(), reason)
 
 
 @dataclass(frozen=True)
@@ -217,20 +295,84 @@ class Checked:
     version: int | None
     fingerprint: str | None
     archived: bool | None  # the attached terms equal the archived ones (None: no archive)
+    revision: bool | None  # the provider-signed revision is the archived file (None: none)
+    signatory: str | None  # the client's signatory the terms name
+    signer_matches: bool | None  # None: the client has not signed (or no one is named)
+    reason: str | None  # recorded with the executed copy when the signer differs
 
     @property
-    def ok(self) -> bool:
-        return self.verification.intact and self.archived is not False
+    def problems(self) -> list[str]:
+        """Why the file is not a verified agreement, most telling first."""
+        found = list(self.verification.problems)
+        for s in self.verification.signatures:
+            if not s.intact:
+                found.append(
+                    f"the signature in field {s.field} is not intact: the signed content was altered"
+                )
+            elif not s.changes_allowed:
+                found.append(
+                    f"the file was changed after the signature in field {s.field} in a way "
+                    f"it does not allow: {s.changes}"
+                )
+        if self.revision is False:
+            found.append(
+                f"the provider-signed revision is not the agreement archived as "
+                f"{self.client} v{self.version}"
+            )
+        if self.archived is False:
+            found.append("the terms in the file differ from the archived terms of that version")
+        return found
+
+    @property
+    def untrusted(self) -> str | None:
+        """Why the provider's signature is not trusted, or None when it is."""
+        provider = self.verification.provider
+        if provider is None:
+            return None  # missing: a problem, said as one
+        if provider.development:
+            return "the provider signed with the development key: not a valid agreement signature"
+        if not provider.trusted:
+            return (
+                f"the provider's signature (by {provider.signer}) is not from a certificate "
+                "listed in provider.yaml"
+            )
+        return None
+
+    @property
+    def awaiting(self) -> bool:
+        return self.verification.client is None
+
+    def verdict(self, *, strict: bool, allow_untrusted: bool) -> tuple[bool, list[str]]:
+        """Whether the file verifies (the SPEC's table), and the lines to say first."""
+        lines = [f"problem: {p}" for p in self.problems]
+        ok = not lines and bool(self.verification.signatures)
+        if self.untrusted:
+            allowed = allow_untrusted and not strict
+            lines.append(
+                f"not trusted: {self.untrusted}"
+                + (" (accepted: --allow-untrusted)" if allowed else "")
+            )
+            ok = ok and allowed
+        if self.signer_matches is False and not self.reason:
+            lines.append(
+                f"warning: the client's signature is by {self.verification.client.signer if self.verification.client else '?'}"
+                f", not the named signatory {self.signatory}, and no reason was recorded"
+            )
+            ok = ok and not strict
+        return ok, lines
 
 
-def check_file(project: Project | None, file: Path) -> Checked:
+def check_file(
+    project: Project | None, file: Path, fetching: sign.Fetching | None = None
+) -> Checked:
     try:
         data = file.read_bytes()
     except OSError as e:
         raise AgreementError(f"cannot read {file}: {e.strerror}") from None
-    result = sign.verify(data, trusted_certificates(project) if project else [])
+    result = sign.verify(data, trusted_certificates(project) if project else [], fetching)
     client_id = version = fingerprint = None
-    archived = None
+    archived = revision = None
+    found: dict[str, Any] = {}
     if result.attachment is not None:
         fingerprint = terms.fingerprint(result.attachment)
         try:
@@ -238,9 +380,54 @@ def check_file(project: Project | None, file: Path) -> Checked:
             client_id = found["client"]["id"]
             version = int(found["client"]["agreement"]["version"])
         except (ValueError, KeyError, TypeError):
-            pass
-        if project is not None and client_id and version:
-            path = project.agreements_dir / client_id / f"v{version}" / archive.TERMS
-            if path.is_file():
-                archived = terms.canonical(json.loads(path.read_bytes())) == result.attachment
-    return Checked(result, client_id, version, fingerprint, archived)
+            found = {}
+    folder = None
+    if project is not None and client_id and version:
+        folder = project.agreements_dir / str(client_id) / f"v{version}"
+        path = folder / archive.TERMS
+        if path.is_file():
+            archived = terms.canonical(json.loads(path.read_bytes())) == result.attachment
+        revision = _revision_archived(folder / archive.SIGNED, data, result)
+    signatory = named_signatory(found) if found else None
+    matches = reason = None
+    client_sig = result.client
+    if client_sig is not None and signatory is not None:
+        if project is not None and client_id:
+            signatory = named_signatory(found, _contact_email(project, str(client_id), found))
+        assert signatory is not None
+        matches = signer_matches(client_sig, signatory)
+        reason = _recorded_reason(folder, data) if folder is not None else None
+    return Checked(
+        result,
+        client_id,
+        version,
+        fingerprint,
+        archived,
+        revision,
+        signatory.name if signatory else None,
+        matches,
+        reason,
+    )
+
+
+def _revision_archived(signed: Path, data: bytes, result: sign.Verification) -> bool | None:
+    """Whether the provider's signature covers exactly the archived provider-signed file."""
+    if not signed.is_file():
+        return None
+    archived = signed.read_bytes()
+    provider = result.provider
+    if provider is None:
+        return False
+    return 0 < provider.covered <= len(archived) and data[: len(archived)] == archived
+
+
+def _recorded_reason(folder: Path, data: bytes) -> str | None:
+    """The reason `record` stored for this very executed copy, if any."""
+    executed, note = folder / archive.EXECUTED, folder / SIGNER
+    if not (executed.is_file() and note.is_file()) or executed.read_bytes() != data:
+        return None
+    try:
+        reason = json.loads(note.read_bytes()).get("reason")
+    except (ValueError, AttributeError):
+        return None
+    return str(reason) if reason else None

@@ -134,12 +134,131 @@ def _timestamper(tsa: str | None) -> Any:
     return HTTPTimeStamper(tsa)
 
 
-def _validation_context(trust: list[bytes]) -> Any:
+def _validation_context(trust: list[bytes], fetching: Fetching | None = None) -> Any:
+    """Trust in the given certificates only. Offline unless `fetching` says otherwise:
+    the addresses in a certificate (AIA, OCSP, CRL) are chosen by whoever made it."""
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko_certvalidator import ValidationContext
 
     roots = [c for blob in trust for c in load_certs_from_pemder_data(blob)]
-    return ValidationContext(trust_roots=roots, allow_fetching=True, revocation_mode="soft-fail")
+    if fetching is None or not fetching.online:
+        return ValidationContext(
+            trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
+        )
+    return ValidationContext(
+        trust_roots=roots,
+        allow_fetching=True,
+        revocation_mode="soft-fail",
+        fetcher_backend=_guarded_backend(fetching),
+    )
+
+
+@dataclass
+class Fetching:
+    """Whether verifying may fetch what certificates point at, and what it refused."""
+
+    online: bool = False
+    allow_private: bool = False
+    timeout: float = 5.0
+    refused: list[str] = field(default_factory=list)  # "URL (why)", in the order met
+
+
+def _private_address(host: str) -> str | None:
+    """Why HOST must not be fetched without --allow-private-addresses, or None."""
+    import ipaddress
+    import socket
+
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return "its name does not resolve"
+    for address in found:
+        ip = ipaddress.ip_address(str(address).split("%", 1)[0])
+        if ip.is_loopback:
+            return "a loopback address"
+        if ip.is_link_local:
+            return "a link-local address"
+        if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
+            return "a private address"
+    return None
+
+
+def _guarded_backend(fetching: Fetching) -> Any:
+    """pyHanko's requests fetchers with a short timeout, no redirects, and no
+    loopback, private or link-local address unless the user allowed them."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    import requests
+    from pyhanko_certvalidator.fetchers.api import FetcherBackend, Fetchers
+    from pyhanko_certvalidator.fetchers.requests_fetchers.cert_fetch_client import (
+        RequestsCertificateFetcher,
+    )
+    from pyhanko_certvalidator.fetchers.requests_fetchers.crl_client import RequestsCRLFetcher
+    from pyhanko_certvalidator.fetchers.requests_fetchers.ocsp_client import RequestsOCSPFetcher
+
+    def allowed(url: str) -> None:
+        parts = urlsplit(url)
+        why = None if parts.scheme in ("http", "https") and parts.hostname else "not http(s)"
+        if why is None and not fetching.allow_private:
+            why = _private_address(parts.hostname or "")
+        if why is not None:
+            fetching.refused.append(f"{url} ({why})")
+            raise requests.RequestException(f"not fetched: {url}: {why}")
+
+    def call(method: str, url: str, headers: dict[str, str], data: bytes | None) -> Any:
+        allowed(url)
+        response = requests.request(
+            method,
+            url,
+            headers=headers,
+            data=data,
+            timeout=fetching.timeout,
+            allow_redirects=False,
+        )
+        if response.status_code != 200:
+            raise requests.RequestException(f"status code {response.status_code}")
+        return response
+
+    class Guarded:
+        user_agent: str
+
+        def _get(self, url: str, *, acceptable_content_types: Any) -> Any:
+            headers = {"Accept": ",".join(acceptable_content_types), "User-Agent": self.user_agent}
+            return asyncio.to_thread(call, "GET", url, headers, None)
+
+        def _post(
+            self, url: str, data: bytes, *, content_type: str, acceptable_content_types: Any
+        ) -> Any:
+            headers = {
+                "Accept": ",".join(acceptable_content_types),
+                "User-Agent": self.user_agent,
+                "Content-Type": content_type,
+            }
+            return asyncio.to_thread(call, "POST", url, headers, data)
+
+    class Ocsp(Guarded, RequestsOCSPFetcher):
+        pass
+
+    class Crl(Guarded, RequestsCRLFetcher):
+        pass
+
+    class Certs(Guarded, RequestsCertificateFetcher):
+        pass
+
+    class Backend(FetcherBackend):
+        def get_fetchers(self) -> Any:
+            timeout = fetching.timeout
+            return Fetchers(
+                ocsp_fetcher=Ocsp(per_request_timeout=timeout),
+                crl_fetcher=Crl(per_request_timeout=timeout),
+                cert_fetcher=Certs(per_request_timeout=timeout),
+            )
+
+        async def close(self) -> None:
+            return None
+
+    return Backend()
 
 
 def _stamp(text: str) -> Any:
@@ -186,7 +305,10 @@ def certify(
             reason="Agreement issued by the provider",
             embed_validation_info=bool(tsa),
             use_pades_lta=bool(tsa),
-            validation_context=_validation_context([key.certificate_pem, *(trust or [])])
+            # The provider's own certificates' revocation data, for long-term validation.
+            validation_context=_validation_context(
+                [key.certificate_pem, *(trust or [])], Fetching(online=True, allow_private=True)
+            )
             if tsa
             else None,
         )
@@ -246,6 +368,7 @@ def _rect(box: Box) -> tuple[int, int, int, int]:
 class SignatureReport:
     field: str
     signer: str
+    email: str | None  # the certificate's e-mail address, if it has one
     signed_at: dt.datetime | None
     intact: bool
     trusted: bool
@@ -255,6 +378,7 @@ class SignatureReport:
     changes: str  # in words
     timestamped: bool
     certificate_pem: bytes
+    covered: int  # the length of the file's beginning that the signature covers
 
 
 @dataclass(frozen=True)
@@ -262,6 +386,7 @@ class Verification:
     signatures: list[SignatureReport] = field(default_factory=list)
     attachment: bytes | None = None
     problems: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # addresses not fetched, and why
 
     @property
     def intact(self) -> bool:
@@ -271,65 +396,244 @@ class Verification:
             and all(s.intact and s.changes_allowed for s in self.signatures)
         )
 
+    @property
+    def provider(self) -> SignatureReport | None:
+        return next((s for s in self.signatures if s.field == PROVIDER_FIELD), None)
 
-def verify(pdf: bytes, trust: list[bytes]) -> Verification:
+    @property
+    def client(self) -> SignatureReport | None:
+        return next((s for s in self.signatures if s.field == CLIENT_FIELD), None)
+
+
+# Whitespace may follow the last %%EOF (an end-of-line); anything else is data no
+# revision's cross-reference accounts for, which some readers would still show.
+_EOF_TAIL = b" \t\r\n\f"
+
+
+def trailing_bytes(pdf: bytes) -> int:
+    """How many bytes other than whitespace follow the file's last %%EOF."""
+    at = pdf.rfind(b"%%EOF")
+    if at < 0:
+        return len(pdf)
+    return len(pdf[at + 5 :].strip(_EOF_TAIL))
+
+
+def verify(pdf: bytes, trust: list[bytes], fetching: Fetching | None = None) -> Verification:
     """Who signed, whether each signature is intact and trusted, and what changed after."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
 
     _quiet()
+    fetching = fetching or Fetching()
     problems: list[str] = []
-    reports: list[SignatureReport] = []
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_regular_signatures)
     except Exception as e:
         return Verification([], None, [f"not a readable PDF: {type(e).__name__}: {e}"])
+    try:
+        problems.extend(_removed_signatures(reader))
+    except Exception as e:  # a file shaped to trip the analysis is not an agreement
+        problems.append(f"the file's revisions cannot be analysed: {type(e).__name__}: {e}")
+    extra = trailing_bytes(pdf)
+    if extra:
+        problems.append(
+            f"{extra} bytes follow the end of the file's last revision (%%EOF): "
+            "data no signature covers"
+        )
     if not embedded:
         problems.append("the file carries no signature")
-    context = _validation_context(trust) if trust else None
+    context = _validation_context(trust, fetching)
+    reports = []
     for sig in embedded:
-        try:
-            status = (
-                validate_pdf_signature(sig, context) if context else validate_pdf_signature(sig)
-            )
-        except Exception as e:
-            problems.append(
-                f"signature {sig.field_name} cannot be validated: {type(e).__name__}: {e}"
-            )
-            continue
-        cert = sig.signer_cert
-        name = cert.subject.native.get("common_name", "unknown")
-        level = status.modification_level
-        from asn1crypto import pem
-        from pyhanko.sign.diff_analysis import ModificationLevel
-
-        allowed = status.docmdp_ok is not False and (
-            level is None or level <= ModificationLevel.FORM_FILLING
-        )
-        reports.append(
-            SignatureReport(
-                field=sig.field_name,
-                signer=name,
-                signed_at=status.signer_reported_dt
-                or (status.timestamp_validity.timestamp if status.timestamp_validity else None),
-                intact=bool(status.intact and status.valid),
-                trusted=bool(status.trusted),
-                development=DEV_MARK in name,
-                certification=sig.sig_object.get("/Reference") is not None
-                and any(
-                    ref.get("/TransformMethod") == "/DocMDP" for ref in sig.sig_object["/Reference"]
-                ),
-                changes_allowed=allowed,
-                changes=_changes(level),
-                timestamped=status.timestamp_validity is not None,
-                certificate_pem=pem.armor("CERTIFICATE", cert.dump()),
-            )
-        )
-    if any(r.field == PROVIDER_FIELD for r in reports):
-        problems.extend(_field_problems(reader, reports))
+        report, problem = _report(sig, context)
+        if problem:
+            problems.append(problem)
+        if report is not None:
+            reports.append(report)
+    try:
+        problems.extend(_structure_problems(reader, embedded, reports))
+    except Exception as e:  # a file shaped to trip the analysis is not an agreement
+        problems.append(f"the file's revisions cannot be analysed: {type(e).__name__}: {e}")
     attachment = _attachment(reader) if embedded else None
-    return Verification(reports, attachment, problems)
+    return Verification(reports, attachment, problems, list(fetching.refused))
+
+
+def _report(sig: Any, context: Any) -> tuple[SignatureReport | None, str | None]:
+    from asn1crypto import pem
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    try:
+        status = validate_pdf_signature(sig, context)
+    except Exception as e:
+        return None, f"signature {sig.field_name} cannot be validated: {type(e).__name__}: {e}"
+    cert = sig.signer_cert
+    name = cert.subject.native.get("common_name", "unknown")
+    level = status.modification_level
+    allowed = status.docmdp_ok is not False and (
+        level is None or level <= ModificationLevel.FORM_FILLING
+    )
+    byte_range = [int(v) for v in sig.byte_range]
+    report = SignatureReport(
+        field=sig.field_name,
+        signer=name,
+        email=_email(cert),
+        signed_at=status.signer_reported_dt
+        or (status.timestamp_validity.timestamp if status.timestamp_validity else None),
+        intact=bool(status.intact and status.valid),
+        trusted=bool(status.trusted) and DEV_MARK not in name,
+        development=DEV_MARK in name,
+        certification=_is_certification(sig),
+        changes_allowed=allowed,
+        changes=_changes(level),
+        timestamped=status.timestamp_validity is not None,
+        certificate_pem=pem.armor("CERTIFICATE", cert.dump()),
+        covered=byte_range[2] + byte_range[3] if len(byte_range) == 4 else 0,
+    )
+    problem = None
+    diff = status.diff_result
+    changed = set(getattr(diff, "changed_form_fields", set()) or set())
+    if sig.field_name == PROVIDER_FIELD and changed - {CLIENT_FIELD}:
+        problem = (
+            "form fields other than the client's signature changed after the provider "
+            f"signed: {', '.join(sorted(changed - {CLIENT_FIELD}))}"
+        )
+    return report, problem
+
+
+def _email(cert: Any) -> str | None:
+    found = cert.subject.native.get("email_address")
+    if found:
+        return str(found)
+    try:
+        names = cert.subject_alt_name_value
+    except Exception:
+        return None
+    for general in names or []:
+        if general.name == "rfc822_name":
+            return str(general.native)
+    return None
+
+
+def _is_certification(sig: Any) -> bool:
+    references = sig.sig_object.get("/Reference")
+    return references is not None and any(
+        ref.get("/TransformMethod") == "/DocMDP" for ref in references
+    )
+
+
+def _structure_problems(
+    reader: Any, embedded: list[Any], reports: list[SignatureReport]
+) -> list[str]:
+    """What makes a file other than an agreement Tripod issued, signed as it allows:
+    the provider's certification, then at most the client's signature in its
+    prepared field, validation data and document timestamps, nothing else."""
+    problems: list[str] = []
+    provider = next((s for s in embedded if s.field_name == PROVIDER_FIELD), None)
+    if provider is None:
+        problems.append("the provider's certification signature is missing")
+        return problems
+    if not _is_certification(provider):
+        problems.append("the provider's signature is not a certification signature")
+    problems.extend(_field_problems(reader, reports))
+    problems.extend(_metadata_problems(reader, provider.signed_revision))
+    return problems
+
+
+def _filled_fields(handler: Any) -> dict[str, Any]:
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    found = {}
+    for name, value, _ in enumerate_sig_fields(handler, filled_status=True):
+        found[name] = getattr(value, "reference", value)
+    return found
+
+
+def _removed_signatures(reader: Any) -> list[str]:
+    """A signature that any revision holds must still be there, the same, in the last:
+    removing one (its field's /V) leaves a file that looks as if it was never signed."""
+    final = _filled_fields(reader)
+    problems = []
+    seen: set[str] = set()
+    for revision in range(reader.xrefs.total_revisions - 1):
+        for name, value in _filled_fields(reader.get_historical_resolver(revision)).items():
+            if name in seen:
+                continue
+            if name not in final:
+                seen.add(name)
+                problems.append(f"the signature in field {name} was removed in a later revision")
+            elif final[name] != value:
+                seen.add(name)
+                problems.append(f"the signature in field {name} was replaced in a later revision")
+    return problems
+
+
+# What signing tools change in the metadata when they add a signature: dates and
+# the producer's name. Any other change after the provider signed is a new claim.
+_INFO_MAY_CHANGE = {"/ModDate", "/Producer"}
+_XMP_MAY_CHANGE = {
+    "{http://ns.adobe.com/xap/1.0/}ModifyDate",
+    "{http://ns.adobe.com/xap/1.0/}MetadataDate",
+    "{http://ns.adobe.com/pdf/1.3/}Producer",
+    "{adobe:ns:meta/}xmptk",
+    "{http://ns.adobe.com/xap/1.0/mm/}InstanceID",
+    "{http://ns.adobe.com/xap/1.0/mm/}DocumentID",
+    "{http://ns.adobe.com/xap/1.0/mm/}History",
+}
+
+
+def _metadata_problems(reader: Any, signed_revision: int) -> list[str]:
+    signed = reader.get_historical_resolver(signed_revision)
+    problems = []
+    before, after = _info(signed), _info(reader)
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    if changed - _INFO_MAY_CHANGE:
+        keys = ", ".join(sorted(changed - _INFO_MAY_CHANGE))
+        problems.append(f"the document information ({keys}) changed after the provider signed")
+    if _xmp(signed) != _xmp(reader):
+        problems.append("the XMP metadata was replaced with new content after the provider signed")
+    return problems
+
+
+def _info(handler: Any) -> dict[str, str]:
+    from pyhanko.pdf_utils import generic
+
+    try:
+        info = handler.trailer_view.raw_get("/Info")
+        if isinstance(info, generic.IndirectObject):
+            # through the handler: a historical trailer's reference would read the last revision
+            info = handler.get_object(info.reference)
+        return {str(k): str(v) for k, v in info.items()}
+    except KeyError:
+        return {}
+    except Exception:
+        return {"?": "unreadable"}
+
+
+def _xmp(handler: Any) -> dict[str, str] | str | None:
+    """The XMP's properties (what a reader shows), without the ones signing updates."""
+    from xml.etree import ElementTree
+
+    try:
+        ref = handler.root.get("/Metadata")
+        if ref is None:
+            return None
+        root = ElementTree.fromstring(ref.get_object().data)
+    except Exception:
+        return "unreadable"
+    properties: dict[str, str] = {}
+    rdf = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+    for description in root.iter(f"{rdf}Description"):
+        for key, value in description.attrib.items():
+            if key != f"{rdf}about" and key not in _XMP_MAY_CHANGE:
+                properties[key] = value
+        for child in description:
+            if child.tag not in _XMP_MAY_CHANGE:
+                properties[child.tag] = " ".join(" ".join(child.itertext()).split())
+    for key, value in root.attrib.items():
+        if key not in _XMP_MAY_CHANGE:
+            properties[key] = value
+    return properties
 
 
 def _field_problems(reader: Any, reports: list[SignatureReport]) -> list[str]:

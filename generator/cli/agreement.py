@@ -76,33 +76,99 @@ def countersign_command(
     click.echo(f"wrote {target}: signed by {signing.name}")
 
 
+def _online(func: Any) -> Any:
+    """--online and --allow-private-addresses: the only way verifying touches the network."""
+    func = click.option(
+        "--allow-private-addresses",
+        is_flag=True,
+        help="With --online, also fetch from loopback, private and link-local addresses.",
+    )(func)
+    return click.option(
+        "--online",
+        is_flag=True,
+        help="Fetch the revocation data and certificates that the signers' certificates "
+        "point at (AIA, OCSP, CRL; 5 s per request). Off by default: those addresses are "
+        "chosen by whoever made the certificate.",
+    )(func)
+
+
+def _fetching(online: bool, allow_private: bool) -> Any:
+    from generator.agreement.sign import Fetching
+
+    if allow_private and not online:
+        raise UsageError("--allow-private-addresses needs --online")
+    return Fetching(online=online, allow_private=allow_private)
+
+
+def _say_refused(refused: list[str]) -> None:
+    for address in refused:
+        click.echo(f"not fetched: {address}; --allow-private-addresses fetches it")
+
+
 @click.command("record")
 @click.argument("client")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--signer-differs",
+    metavar="REASON",
+    help="Record the file although the client's signer is not the named signatory, and why.",
+)
+@_online
 @click.pass_context
-def record_command(ctx: click.Context, client: str, file: Path) -> None:
+def record_command(
+    ctx: click.Context,
+    client: str,
+    file: Path,
+    signer_differs: str | None,
+    online: bool,
+    allow_private_addresses: bool,
+) -> None:
     """Record CLIENT's countersigned agreement FILE as executed, if it is the issued
     agreement with only the client's signature added."""
     from generator.agreement.flow import record
 
     project = common.project(ctx)
+    fetching = _fetching(online, allow_private_addresses)
     try:
-        done = record(project, client, file)
+        done = record(project, client, file, signer_differs, fetching)
     except TripodError as e:
         click.echo(f"tripod: refused: {e}", err=True)
         ctx.exit(e.exit_code)
+    _say_refused(fetching.refused)
     click.echo(f"recorded {project.display(done.path)}: countersigned by {done.signer}")
+    if done.reason:
+        click.echo(f"the signer is not the named signatory; reason recorded: {done.reason}")
     click.echo("the client's certificate (not checked against any trust list):")
     click.echo(done.certificate.rstrip())
 
 
 @click.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--strict", is_flag=True, help="Also require the provider's signature to be trusted.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also fail when the provider's signature is not trusted or the client's signer "
+    "is not the named signatory without a recorded reason.",
+)
+@click.option(
+    "--allow-untrusted",
+    is_flag=True,
+    help="Accept a provider's signature that no certificate in provider.yaml vouches for "
+    "(said first all the same; never with --strict).",
+)
+@_online
 @click.pass_context
-def verify_command(ctx: click.Context, file: Path, strict: bool) -> None:
+def verify_command(
+    ctx: click.Context,
+    file: Path,
+    strict: bool,
+    allow_untrusted: bool,
+    online: bool,
+    allow_private_addresses: bool,
+) -> None:
     """Say who signed FILE, when, whether each signature is intact and trusted, whether
-    later changes are allowed, and whether the terms match the archive."""
+    later changes are allowed, and whether the terms match the archive. Exit 1 unless
+    it is the provider's trusted certification, intact, with only allowed changes after."""
     from generator.agreement.flow import check_file
     from generator.project.layout import Project, ProjectError
 
@@ -110,10 +176,13 @@ def verify_command(ctx: click.Context, file: Path, strict: bool) -> None:
         project: Any = Project.at(Path(ctx.obj["project"]))
     except ProjectError:
         project = None
-    checked = check_file(project, file)
+    fetching = _fetching(online, allow_private_addresses)
+    checked = check_file(project, file, fetching)
+    ok, first = checked.verdict(strict=strict, allow_untrusted=allow_untrusted)
+    for line in first:
+        click.echo(line)
+    _say_refused(fetching.refused)
     result = checked.verification
-    for problem in result.problems:
-        click.echo(f"problem: {problem}")
     for s in result.signatures:
         when = s.signed_at.isoformat(timespec="seconds") if s.signed_at else "time not stated"
         kind = "certification" if s.certification else "approval"
@@ -139,12 +208,15 @@ def verify_command(ctx: click.Context, file: Path, strict: bool) -> None:
         click.echo("terms DIFFER from the archived terms of that version")
     elif checked.client:
         click.echo("no archived terms of that version in this project to compare with")
-    ok = checked.ok
-    if strict and not any(s.trusted and s.certification for s in result.signatures):
-        ok = False
+    if checked.signer_matches is True:
+        click.echo(f"the client's signer is the named signatory, {checked.signatory}")
+    elif checked.reason:
         click.echo(
-            "not trusted: the provider's signature is not from a certificate in provider.yaml"
+            f"the client's signer is not the named signatory, {checked.signatory}; "
+            f"reason recorded: {checked.reason}"
         )
+    if ok and checked.awaiting:
+        click.echo("awaiting the client's signature")
     click.echo("verified" if ok else "FAILED")
     ctx.exit(0 if ok else 1)
 
