@@ -161,6 +161,7 @@ class Fetching:
     allow_private: bool = False
     timeout: float = 5.0
     refused: list[str] = field(default_factory=list)  # "URL (why)", in the order met
+    silent: set[str] = field(default_factory=set)  # hosts that did not answer in time
 
 
 def _private_address(host: str) -> str | None:
@@ -208,14 +209,21 @@ def _guarded_backend(fetching: Fetching) -> Any:
 
     def call(method: str, url: str, headers: dict[str, str], data: bytes | None) -> Any:
         allowed(url)
-        response = requests.request(
-            method,
-            url,
-            headers=headers,
-            data=data,
-            timeout=fetching.timeout,
-            allow_redirects=False,
-        )
+        host = urlsplit(url).netloc
+        if host in fetching.silent:  # one timeout per host, not one per address it serves
+            raise requests.RequestException(f"not fetched: {url}: {host} did not answer")
+        try:
+            response = requests.request(
+                method,
+                url,
+                headers=headers,
+                data=data,
+                timeout=fetching.timeout,
+                allow_redirects=False,
+            )
+        except (requests.Timeout, requests.ConnectionError):
+            fetching.silent.add(host)
+            raise
         if response.status_code != 200:
             raise requests.RequestException(f"status code {response.status_code}")
         return response
