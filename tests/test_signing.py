@@ -912,6 +912,12 @@ def test_tamper_other_first_revision(
     file.write_bytes(countersign(again, pki))
     line = assert_refused(fresh, file)
     assert "provider-signed revision" in line
+    # Every signature in it is genuine and trusted, the terms match: not the archived one.
+    assert_first_line(
+        fresh,
+        file,
+        "problem: the provider-signed revision is not the agreement archived as acme v1",
+    )
 
 
 def strip_provider_signature(data: bytes) -> bytes:

@@ -587,6 +587,7 @@ _XMP_MAY_CHANGE = {
     "{http://ns.adobe.com/xap/1.0/mm/}InstanceID",
     "{http://ns.adobe.com/xap/1.0/mm/}DocumentID",
     "{http://ns.adobe.com/xap/1.0/mm/}History",
+    "{http://purl.org/dc/elements/1.1/}format",  # "application/pdf", which Acrobat adds
 }
 
 
