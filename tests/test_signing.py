@@ -920,7 +920,7 @@ def test_tamper_other_first_revision(
     )
 
 
-def strip_provider_signature(data: bytes) -> bytes:
+def strip_provider_signature(data: bytes, name: str = "Provider") -> bytes:
     """One incremental update that removes the value (/V) of the provider's signature
     field, leaving its widget and stamp in place, and paints new text over page 1."""
     from pyhanko.pdf_utils import generic
@@ -928,7 +928,7 @@ def strip_provider_signature(data: bytes) -> bytes:
     writer = _writer(add_page_content(data))
     for ref in writer.root["/AcroForm"]["/Fields"]:
         found = ref.get_object()
-        if found.get("/T") == "Provider":
+        if found.get("/T") == name:
             del found["/V"]
             writer.mark_update(ref)
             assert isinstance(ref, generic.IndirectObject)
@@ -963,6 +963,11 @@ def test_stripped_provider_signature_then_countersigned(
     file.write_bytes(stripped)
     assert_first_line(
         fresh, file, "problem: the signature in field Provider was removed in a later revision"
+    )
+    # The client's signature stripped the same way would pass for "awaiting" otherwise.
+    file.write_bytes(strip_provider_signature(issued.countersigned, "Client"))
+    assert_first_line(
+        fresh, file, "problem: the signature in field Client was removed in a later revision"
     )
 
 
@@ -1460,3 +1465,21 @@ def test_timestamps_and_validation_data(tsa: Tsa, pki: Pki, tmp_path: Path) -> N
     run = tripod(project, "verify", "agreements/acme/v1/agreement-executed.pdf")
     assert run.code == 0, run.out
     assert run.out.count("  timestamped: yes\n") == 2, run.out
+
+    # Later, validation data and a document timestamp over the executed copy (B-LTA):
+    # what the client's side may add besides its signature.
+    from pyhanko.sign import signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    executed = (project.root / "agreements/acme/v1/agreement-executed.pdf").read_bytes()
+    out = io.BytesIO()
+    signers.PdfTimeStamper(HTTPTimeStamper(tsa.url)).timestamp_pdf(
+        _writer(executed), "sha256", validation_context=context, output=out
+    )
+    archived = tmp_path / "archived.pdf"
+    archived.write_bytes(out.getvalue())
+    assert "/DSS" in reader(out.getvalue()).root
+    assert len(reader(out.getvalue()).embedded_timestamp_signatures) == 2
+    run = tripod(project, "verify", "--strict", str(archived))
+    assert run.code == 0, run.out
+    assert "problem" not in run.out
