@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import unicodedata
 from collections.abc import Callable
@@ -156,6 +157,7 @@ class Recorded:
 
 
 SIGNER = "signer.json"  # beside the executed copy: who signed for the client, and why
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 def _words(name: str) -> set[str]:
@@ -353,10 +355,11 @@ class Checked:
                 + (" (accepted: --allow-untrusted)" if allowed else "")
             )
             ok = ok and allowed
-        if self.signer_matches is False and not self.reason:
+        client = self.verification.client
+        if client is not None and self.signer_matches is False and not self.reason:
             lines.append(
-                f"warning: the client's signature is by {self.verification.client.signer if self.verification.client else '?'}"
-                f", not the named signatory {self.signatory}, and no reason was recorded"
+                f"warning: the client's signature is by {client.signer}, not the named "
+                f"signatory {self.signatory}, and no reason was recorded"
             )
             ok = ok and not strict
         return ok, lines
@@ -377,25 +380,28 @@ def check_file(
         fingerprint = terms.fingerprint(result.attachment)
         try:
             found = json.loads(result.attachment)
-            client_id = found["client"]["id"]
+            client_id = str(found["client"]["id"])
             version = int(found["client"]["agreement"]["version"])
         except (ValueError, KeyError, TypeError):
             found = {}
     folder = None
-    if project is not None and client_id and version:
-        folder = project.agreements_dir / str(client_id) / f"v{version}"
+    # The id comes from the file: only a plain one names a folder of the archive.
+    if project is not None and client_id and _ID.fullmatch(client_id) and version:
+        folder = project.agreements_dir / client_id / f"v{version}"
         path = folder / archive.TERMS
         if path.is_file():
-            archived = terms.canonical(json.loads(path.read_bytes())) == result.attachment
+            try:
+                archived = terms.canonical(json.loads(path.read_bytes())) == result.attachment
+            except ValueError:
+                raise AgreementError(f"{project.display(path)} cannot be read") from None
         revision = _revision_archived(folder / archive.SIGNED, data, result)
-    signatory = named_signatory(found) if found else None
+    email = None
+    if folder is not None and project is not None and client_id:
+        email = _contact_email(project, client_id, found)
+    signatory = named_signatory(found, email) if found else None
     matches = reason = None
-    client_sig = result.client
-    if client_sig is not None and signatory is not None:
-        if project is not None and client_id:
-            signatory = named_signatory(found, _contact_email(project, str(client_id), found))
-        assert signatory is not None
-        matches = signer_matches(client_sig, signatory)
+    if result.client is not None and signatory is not None:
+        matches = signer_matches(result.client, signatory)
         reason = _recorded_reason(folder, data) if folder is not None else None
     return Checked(
         result,
