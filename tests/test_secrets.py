@@ -305,3 +305,29 @@ def test_repeating_any_text_scales_the_work_with_it(piece: str, times: int) -> N
     # Whatever a value repeats, n copies cost about n times one copy's steps.
     one, many = _steps(redact, piece * times), _steps(redact, piece * times * 4)
     assert many <= 4 * one + 400
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "notes:\n  password: Quill2026!\n",
+            "clients/acme.yaml:2:13: error secret-like-value: notes.password looks like a "
+            "password; it would be published",
+        ),
+        (
+            "admin_pw: correct horse battery staple\n",
+            "clients/acme.yaml:1:11: error secret-like-value: admin_pw looks like a "
+            "passphrase; it would be published",
+        ),
+    ],
+)
+def test_a_key_can_say_that_its_value_is_a_password(text: str, expected: str) -> None:
+    problems = load.read_yaml(text.encode(), "clients/acme.yaml")[2]
+    assert [p.text() for p in problems] == [expected]
+    assert "Quill2026" not in expected and "horse" not in expected
+
+
+def test_a_key_about_a_password_with_a_reference_is_clean() -> None:
+    text = "password: see the vault\npw_manager: Bitwarden\nuser: admin\n"
+    assert load.read_yaml(text.encode(), "clients/acme.yaml")[2] == []
