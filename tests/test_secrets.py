@@ -117,6 +117,10 @@ SECRETS = [
     ("The password for the NAS admin: Quill2026!", "a password", "Quill2026!"),
     ("Alarm passcode: 4821", "a password", "4821"),
     ("The passphrase is correct horse battery staple", "a passphrase", "horse battery"),
+    ("Password is: Quill2026!", "a password", "Quill2026!"),
+    ("password for Maria's laptop is Quill2026!", "a password", "Quill2026!"),
+    ("Password (NAS): Quill2026!", "a password", "Quill2026!"),
+    ('NAS password "Quill2026!"', "a password", "Quill2026!"),
     # Caught before, still caught.
     ("password=hunter2", "a password or key assignment", "hunter2"),
     ("Password: Tr0ub4dor!", "a password", "Tr0ub4dor!"),
@@ -159,6 +163,18 @@ PROSE = [
     "Pass the restore test by 2026-01-01",
     "Restic repository password held by the provider, never by the client",
     "User accounts: 14 staff, one shared reception login",
+    "The password for the NAS is kept in the vault",
+    "password for staff is rotated every 90 days",
+    "Backup password hint: my dog's name",
+    "Encryption password: 32 random characters, stored in Bitwarden",
+    "The NAS password is the same as the server's.",
+    "Domain admin password expires 2026-12-31",
+    "passphrase: 6 random words, in the vault",
+    "Wi-Fi: guest network, password on the reception desk card",
+    "User / Group: Staff / Office-2026",
+    "ssh key passphrase: none",
+    "Password for the Synology: see IT Glue",
+    "Admin password: held by the provider only",
 ]
 
 

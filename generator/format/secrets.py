@@ -153,6 +153,8 @@ _CLUES = (
     "pw",
     *_LOGIN,
 )
+# Words a label may have between a keyword and its value ("password for the NAS:").
+_LABEL_WORDS = frozenset({"for", "of", "on", "the", "to", "a", "an", "our", "their"})
 # A window after a keyword: a password is said within these few words.
 _LABEL = 4
 _CLAUSE = 8
@@ -253,18 +255,19 @@ def _after_keyword(
         said = link == "=" or _says_a_secret(rest, alone) or _password_like(rest)
         return (what, i) if said and not _masked(_bare(rest)) else None
     j = i + 1
-    if not link and j < len(words) and folded[j] not in _IS:
-        # "password for the NAS admin: ..." — a short label, then a colon.
+    if not link:
+        # "password is ...", "password is: ...", or a short label first:
+        # "password for the NAS admin: ...", "password for Maria's laptop is ...".
         for k in range(j, min(len(words), j + _LABEL)):
             label = folded[k].rstrip(":")
-            if label in _ABOUT or label in _FUNCTION - {"for", "of", "on", "the", "to"}:
+            if folded[k] in _IS or label in ("is", "was"):
+                link, j = ("=" if folded[k] in ("=", ":") else "is"), k + 1
+                break
+            if label in _ABOUT or label in _FUNCTION - _LABEL_WORDS:
                 break
             if folded[k].endswith(":"):
                 link, j = ":", k + 1
                 break
-    if not link and j < len(words) and folded[j] in _IS:
-        link = "=" if folded[j] in ("=", ":") else "is"
-        j += 1
     if j >= len(words) or (name == "pass" and not link):
         return None
     first = _bare(folded[j])
