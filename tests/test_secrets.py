@@ -61,6 +61,7 @@ PIECES = st.sampled_from(
 )
 
 
+@settings(max_examples=500)
 @given(st.lists(PIECES, max_size=8).map("".join))
 def test_the_patterns_name_what_they_find_first(text: str) -> None:
     expected = next((what for what, pattern in _PATTERNS if pattern.search(text)), None)
@@ -69,6 +70,8 @@ def test_the_patterns_name_what_they_find_first(text: str) -> None:
         assert found == expected
     if found is not None:
         assert "[redacted]" in redact(text)
+    # A value without a clue is passed over: anything the scan finds must show one.
+    if next(secrets._hits(text), None) is not None:
         assert might_hold_secret(text)
 
 

@@ -310,12 +310,16 @@ def _hits(text: str) -> Iterator[_Hit]:
 
 def looks_like_secret(text: str) -> str | None:
     """What the text looks like (for the message), or None. Never returns the secret."""
+    if not might_hold_secret(text):
+        return None  # nearly every value: every secret found holds a clue
     # The first kind (patterns in the list's order, then prose) names it.
     return next((hit.what for hit in _hits(text)), None)
 
 
 def redact(text: str) -> str:
     """The text with anything that looks like a secret replaced, for messages that quote values."""
+    if not might_hold_secret(text):
+        return text
     out: list[str] = []
     at = 0
     for start, end in sorted((hit.start, hit.end) for hit in _hits(text)):
