@@ -146,6 +146,25 @@ def naive(root: Path, ids: list[str], sample: int) -> float:
     return total / max(1, min(sample, len(ids)))
 
 
+def long_value(scratch: Path, ids: list[str], root: Path, size: int = 900_000) -> float:
+    """`tripod check` of one client whose notes hold `size` characters that keep the
+    secret scan busy: prose with keywords, slashes and addresses, and a word of
+    100,000 letters (a pasted blob). The scan is linear, so this costs about what
+    reading the file does; a quadratic pattern once made such a note take minutes."""
+    project = scratch / "long-value"
+    (project / "clients").mkdir(parents=True)
+    shutil.copy(root / "provider.yaml", project / "provider.yaml")
+    shutil.copytree(root / "certs", project / "certs")
+    words = "the admin password is rotated by the provider, login user / see the vault, https://"
+    blob = "a" * 100_000
+    note = (words + " ") * ((size - len(blob)) // (len(words) + 1)) + blob
+    text = (root / "clients" / f"{ids[0]}.yaml").read_text("utf-8")
+    text = text.replace("communications: SMS call tree", f"communications: {json.dumps(note)}")
+    (project / "clients" / f"{ids[0]}.yaml").write_text(text, "utf-8")
+    seconds, _ = timed([str(BIN / "tripod"), "check"], project)
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -172,6 +191,7 @@ def main() -> None:
     results["publish_first_s"], _ = timed(publish, root)
     results["publish_again_s"], _ = timed(publish, root)
     results["naive_per_client_s"] = naive(root, ids, args.sample)
+    results["check_900kb_value_s"] = long_value(scratch, ids, root)
     results["check_peak_mib"] = check_kib / 1024
     results["build_peak_mib"] = build_kib / 1024
     results["site_mib"] = site_bytes / 2**20

@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning", "accepted"]
+
+# What a terminal or a log may act on rather than show: C0 and C1 controls
+# (newline, ESC, CSI...), DEL, and the marks that reorder or break lines of
+# text (bidirectional overrides, the Unicode line and paragraph separators).
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _shown(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def visible(text: str, keep: str = "") -> str:
+    """The text with every control character written as an escape (a newline as
+    `\\n`, ESC as `\\x1b`): a value printed in a line can neither start a line of
+    its own nor speak to the terminal. `keep` are characters left as they are."""
+    return _CONTROL.sub(lambda m: m.group() if m.group() in keep else _shown(m), text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +57,10 @@ class Finding:
         return (self.file, self.line, self.column, self.code, self.message)
 
     def text(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.severity} {self.code}: {self.message}"
+        """The one-line form; whatever a value holds, it stays one line."""
+        return visible(
+            f"{self.file}:{self.line}:{self.column}: {self.severity} {self.code}: {self.message}"
+        )
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {

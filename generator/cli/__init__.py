@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli import agreement, build, check, project, publish
+from generator.cli import agreement, build, check, common, project, publish
 from generator.errors import TripodError
 
 
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="tripod", standalone_mode=False)
     except TripodError as e:
-        click.echo(f"tripod: {e}", err=True)
+        common.echo(f"tripod: {e}", err=True)
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         if verbose:
             traceback.print_exc()
         else:
-            click.echo(
+            common.echo(
                 f"tripod: unexpected error: {type(e).__name__}: {e} (run with --verbose for details)",
                 err=True,
             )

@@ -1,4 +1,5 @@
-"""What every command shares: the project, the date, plural words, a finding as text."""
+"""What every command shares: the project, the date, plural words, a finding as text,
+and values made safe to print."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator.errors import UsageError
-from generator.findings import Finding
+from generator.findings import Finding, visible
 
 if TYPE_CHECKING:
     from generator.project.layout import Project
@@ -41,10 +42,18 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def echo(text: str, err: bool = False) -> None:
+    """Prints a line to the terminal with every control character in it made
+    visible: values from files (names, notes, paths) can neither forge lines nor
+    send escape sequences (colours, links, titles) to the terminal."""
+    click.echo(visible(text), err=err)
+
+
 def finding_text(finding: Finding) -> str:
+    """A finding and its hint (or who accepted it), each line free of control characters."""
     lines = [finding.text()]
     if finding.severity == "accepted":
-        lines.append(f"    accepted by {finding.accepted_by}: {finding.reason}")
+        lines.append(visible(f"    accepted by {finding.accepted_by}: {finding.reason}"))
     elif finding.hint:
-        lines.append(f"    hint: {finding.hint}")
+        lines.append(visible(f"    hint: {finding.hint}"))
     return "\n".join(lines)

@@ -50,6 +50,14 @@ def _may_flag(text: str) -> bool:
     return "\\" in text or "<" in text or might_hold_secret(text)
 
 
+_HINT = "keep secrets in the password manager and refer to them by name"
+
+
+def _labels(key: Any, value: Any) -> bool:
+    """Whether a key may name the secret its text value holds (`password`, `admin_pw`)."""
+    return isinstance(key, str) and isinstance(value, str) and might_hold_secret(key)
+
+
 def _scan_text(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Iterator[Finding]:
     """Secrets and unfilled placeholders, in every text value of the file."""
     if isinstance(data, dict):
@@ -58,6 +66,13 @@ def _scan_text(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Ite
             if what:
                 where = f"a key in {dotted(path) or 'the document'}"
                 yield _secret(file, source.key((*path, key)), where, what, None)
+            elif _labels(key, value):
+                # `password: Quill2026!` as a field of its own: the key says what the value is.
+                what = looks_like_secret(f"{key}: {value}")
+                if what:
+                    at = source.locate((*path, key))
+                    yield _secret(file, at, dotted((*path, key)), what, _HINT)
+                    continue  # the value was scanned with its key
             yield from _scan_text(value, source, file, (*path, key))
     elif isinstance(data, tuple):
         for i, value in enumerate(data):
@@ -66,8 +81,7 @@ def _scan_text(data: Any, source: SourceMap, file: str, path: Path_ = ()) -> Ite
         line, column = source.locate(path)
         what = looks_like_secret(data)
         if what:
-            hint = "keep secrets in the password manager and refer to them by name"
-            yield _secret(file, (line, column), dotted(path), what, hint)
+            yield _secret(file, (line, column), dotted(path), what, _HINT)
         if validation.PLACEHOLDER.fullmatch(data.strip()):
             yield Finding(
                 file,

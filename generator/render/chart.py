@@ -28,7 +28,14 @@ COLOURS = {
 _RTO = 'stroke="#d32f2f" stroke-width="3"'
 _MTD = 'stroke="#6a1b9a" stroke-width="2" stroke-dasharray="4 3"'
 _GRID = 'stroke="#dddddd" stroke-width="1"'
-_STEPS = (1, 2, 4, 6, 12, 24, 48, 72, 168, 336, 720, 1440, 2160, 4320, 8760)
+# Tick steps in hours: hours, days, weeks (up to a quarter of a year),
+# then whole years (1, 2, 5 times a power of ten). The step is the first that
+# needs at most _TICKS - 1 intervals, so the chart has at most _TICKS ticks
+# whatever the figures (a link of 1 bps once drew 230,000 of them, year by year).
+_WEEK = 168
+_YEAR = 8760
+_STEPS = (1, 2, 3, 6, 12, 24, 48, 72, _WEEK, 2 * _WEEK, 4 * _WEEK, 13 * _WEEK)
+_TICKS = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +48,24 @@ class Row:
 
 
 def _step(top: Fraction) -> int:
+    """The tick step for a chart whose scale ends at `top` hours."""
+    intervals = _TICKS - 1
     for step in _STEPS:
-        if top / step <= 8:
+        if top / step <= intervals:
             return step
-    return _STEPS[-1]
+    years = 1
+    while top / (_YEAR * years) > intervals:  # as many turns as top has digits
+        digits = len(str(years))
+        years = {"1": 2, "2": 5, "5": 10}[str(years)[0]] * 10 ** (digits - 1)
+    return _YEAR * years
+
+
+def _tick(hours: int, step: int) -> str:
+    """A tick's label in the unit of the step: years, weeks, days or hours."""
+    for unit, name in ((_YEAR, "y"), (_WEEK, "w"), (24, "d")):
+        if step % unit == 0:
+            return f"{hours // unit} {name}"
+    return format_hours(Fraction(hours))
 
 
 def svg(rows: list[Row]) -> Markup:
@@ -92,7 +113,7 @@ def svg(rows: list[Row]) -> Markup:
             f'<line class="grid" {_GRID} x1="{x(Fraction(tick))}" y1="{top_pad - 6}" '
             f'x2="{x(Fraction(tick))}" y2="{top_pad + row_h * len(rows)}"/>'
             f'<text class="tick" x="{x(Fraction(tick))}" y="{top_pad - 10}" text-anchor="middle">'
-            f"{text(format_hours(Fraction(tick)))}</text>"
+            f"{text(_tick(tick, step))}</text>"
         )
     for i, row in enumerate(rows):
         y = top_pad + i * row_h
