@@ -39,9 +39,9 @@ def issue_command(
         project, client, common.today(today), lambda p: provider_key(project, key, p.name), tsa
     )
     where = project.display(done.folder)
-    click.echo(f"issued {where}/: {done.pages} pages, terms fingerprint {done.fingerprint[:12]}")
+    common.echo(f"issued {where}/: {done.pages} pages, terms fingerprint {done.fingerprint[:12]}")
     if done.development:
-        click.echo(
+        common.echo(
             "signed with the development key: fine for trying Tripod, not for a real agreement "
             "(set --key or TRIPOD_SIGNING_KEY)",
             err=True,
@@ -73,7 +73,7 @@ def countersign_command(
     target = output or file.with_name(file.stem + "-countersigned.pdf")
     signing = load_key(key, os.environ.get("TRIPOD_SIGNING_PASSPHRASE"))
     target.write_bytes(countersign(file.read_bytes(), signing, tsa))
-    click.echo(f"wrote {target}: signed by {signing.name}")
+    common.echo(f"wrote {target}: signed by {signing.name}")
 
 
 def _online(func: Any) -> Any:
@@ -102,7 +102,7 @@ def _fetching(online: bool, allow_private: bool) -> Any:
 
 def _say_refused(refused: list[str]) -> None:
     for address in refused:
-        click.echo(f"not fetched: {address}; --allow-private-addresses fetches it")
+        common.echo(f"not fetched: {address}; --allow-private-addresses fetches it")
 
 
 @click.command("record")
@@ -132,14 +132,14 @@ def record_command(
     try:
         done = record(project, client, file, signer_differs, fetching)
     except TripodError as e:
-        click.echo(f"tripod: refused: {e}", err=True)
+        common.echo(f"tripod: refused: {e}", err=True)
         ctx.exit(e.exit_code)
     _say_refused(fetching.refused)
-    click.echo(f"recorded {project.display(done.path)}: countersigned by {done.signer}")
+    common.echo(f"recorded {project.display(done.path)}: countersigned by {done.signer}")
     if done.reason:
-        click.echo(f"the signer is not the named signatory; reason recorded: {done.reason}")
-    click.echo("the client's certificate (not checked against any trust list):")
-    click.echo(done.certificate.rstrip())
+        common.echo(f"the signer is not the named signatory; reason recorded: {done.reason}")
+    common.echo("the client's certificate (not checked against any trust list):")
+    common.echo(done.certificate.rstrip())
 
 
 @click.command("verify")
@@ -180,44 +180,44 @@ def verify_command(
     checked = check_file(project, file, fetching)
     ok, first = checked.verdict(strict=strict, allow_untrusted=allow_untrusted)
     for line in first:
-        click.echo(line)
+        common.echo(line)
     _say_refused(fetching.refused)
     result = checked.verification
     for s in result.signatures:
         when = s.signed_at.isoformat(timespec="seconds") if s.signed_at else "time not stated"
         kind = "certification" if s.certification else "approval"
-        click.echo(f"{s.field}: {kind} signature by {s.signer}, {when}")
-        click.echo(f"  intact: {'yes' if s.intact else 'NO: the signed content was altered'}")
+        common.echo(f"{s.field}: {kind} signature by {s.signer}, {when}")
+        common.echo(f"  intact: {'yes' if s.intact else 'NO: the signed content was altered'}")
         trust = "yes (its certificate chains to one listed in provider.yaml)" if s.trusted else "no"
         if s.development:
             trust = "no: DEVELOPMENT KEY, not a valid agreement signature"
-        click.echo(f"  trusted: {trust}")
-        click.echo(
+        common.echo(f"  trusted: {trust}")
+        common.echo(
             f"  changes after signing: {s.changes}"
             + ("" if s.changes_allowed else " (NOT ALLOWED)")
         )
         if s.timestamped:
-            click.echo("  timestamped: yes")
+            common.echo("  timestamped: yes")
     if checked.client:
-        click.echo(
+        common.echo(
             f"terms: {checked.client} version {checked.version}, fingerprint {checked.fingerprint}"
         )
     if checked.archived is True:
-        click.echo("terms match the archived terms of that version")
+        common.echo("terms match the archived terms of that version")
     elif checked.archived is False:
-        click.echo("terms DIFFER from the archived terms of that version")
+        common.echo("terms DIFFER from the archived terms of that version")
     elif checked.client:
-        click.echo("no archived terms of that version in this project to compare with")
+        common.echo("no archived terms of that version in this project to compare with")
     if checked.signer_matches is True:
-        click.echo(f"the client's signer is the named signatory, {checked.signatory}")
+        common.echo(f"the client's signer is the named signatory, {checked.signatory}")
     elif checked.reason:
-        click.echo(
+        common.echo(
             f"the client's signer is not the named signatory, {checked.signatory}; "
             f"reason recorded: {checked.reason}"
         )
     if ok and checked.awaiting:
-        click.echo("awaiting the client's signature")
-    click.echo("verified" if ok else "FAILED")
+        common.echo("awaiting the client's signature")
+    common.echo("verified" if ok else "FAILED")
     ctx.exit(0 if ok else 1)
 
 
@@ -258,6 +258,6 @@ def diff_command(ctx: click.Context, client: str, a: str, b: str, today: str | N
 
     changes = changelog(side(a), side(b))
     for change in changes:
-        click.echo(f"- {change}")
+        common.echo(f"- {change}")
     if not changes:
-        click.echo("no changes to the terms")
+        common.echo("no changes to the terms")
