@@ -242,15 +242,21 @@ def test_a_secret_is_never_published(tiny_site: TinyProject) -> None:
 def test_a_failing_build_leaves_the_live_site_untouched(tiny_site: TinyProject) -> None:
     tiny_site.client()
     assert tiny_site.tripod("build").code == 0
-    before = {p: p.read_bytes() for p in (tiny_site.root / "site").rglob("*") if p.is_file()}
+    clients = tiny_site.root / "site" / "clients"
+    before = {p: p.read_bytes() for p in clients.rglob("*") if p.is_file()}
     # A template that fails half way through the pages.
     tiny_site.write("templates/site/runbook.md", "{{ no_such_value }}\n")
     tiny_site.client(with_change("Acme Dental\n", "Acme Dental Changed\n"))
     run = tiny_site.tripod("build")
     assert run.code == 1
-    assert run.err == "tripod: templates/site/runbook.md: 'no_such_value' is undefined\n"
-    after = {p: p.read_bytes() for p in (tiny_site.root / "site").rglob("*") if p.is_file()}
+    assert run.err.splitlines()[0] == (
+        "clients/acme.yaml: not built, last good site kept:"
+        " templates/site/runbook.md: 'no_such_value' is undefined"
+    )
+    assert run.err.splitlines()[1].endswith("; 1 kept their last good site")
+    after = {p: p.read_bytes() for p in clients.rglob("*") if p.is_file()}
     assert after == before
+    assert "Acme Dental Changed" in page_text(tiny_site.root / "site" / "internal" / "index.html")
 
 
 def test_named_clients_only_are_rebuilt(tiny_site: TinyProject) -> None:

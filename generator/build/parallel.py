@@ -11,6 +11,7 @@ import hashlib
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 from generator.build.builder import Builder, Outcome
 from generator.project.record import ClientRecord
@@ -50,9 +51,33 @@ def build_all(
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {pool.submit(_build_one, r.file): r.file for r in records}
             for future in as_completed(futures):
-                done[futures[future]] = future.result()
+                try:
+                    done[futures[future]] = future.result()
+                except BrokenProcessPool:
+                    continue  # built again below, each on its own
                 if on_step:
                     on_step(futures[future])
+        # A worker died (killed, out of memory, a crash in a library): the pool is
+        # gone with every client it had not finished. Each of those is built again
+        # in a process of its own, so only the one that kills its process fails.
+        for record in records:
+            if record.file in done:
+                continue
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as alone:
+                try:
+                    done[record.file] = alone.submit(_build_one, record.file).result()
+                except BrokenProcessPool:
+                    name = record.client.id if record.client else record.file
+                    done[record.file] = Outcome(
+                        name,
+                        record.file,
+                        False,
+                        reason="the process building it ended unexpectedly"
+                        " (killed, or out of memory)",
+                        failed=True,
+                    )
+            if on_step:
+                on_step(record.file)
     finally:
         gc.unfreeze()
         _WORK = None
