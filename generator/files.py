@@ -170,7 +170,12 @@ def swap_folder(new: Path, live: Path) -> Leftover | None:
     # it needs no write permission on the two folders themselves.
     beside = spare(live, "new")
     os.rename(new, beside)
-    if _exchange(beside, live):
+    try:
+        exchanged = _exchange(beside, live)
+    except OSError:
+        remove_tree(beside)
+        raise
+    if exchanged:
         return remove_tree(beside)  # `beside` now names the old folder
     return _switch_folder(beside, live)
 
@@ -178,13 +183,25 @@ def swap_folder(new: Path, live: Path) -> Leftover | None:
 def _switch_folder(new: Path, live: Path) -> Leftover | None:
     target = spare(live, "site")
     os.rename(new, target)
+    try:
+        return _switch_to(target, live)
+    except OSError:
+        remove_tree(target)
+        raise
+
+
+def _switch_to(target: Path, live: Path) -> Leftover | None:
     if live.is_symlink():
         old = live.parent / os.readlink(live)
         switch_link(live, target.name)
         return remove_tree(old) if _hidden_beside(old, live) else None
     aside = spare(live, "old")
     os.rename(live, aside)
-    switch_link(live, target.name)
+    try:
+        switch_link(live, target.name)
+    except OSError:
+        os.rename(aside, live)
+        raise
     return remove_tree(aside)
 
 

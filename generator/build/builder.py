@@ -110,6 +110,13 @@ class Builder:
             done.leftovers += found.leftovers
         return done
 
+    def swap(self, new: Path, live: Path) -> Leftover | None:
+        try:
+            return swap_folder(new, live)
+        except OSError as e:
+            where = self.project.display(live)
+            raise BuildError(f"{where} cannot be replaced: {e.strerror or e}") from e
+
     def url(self, *parts: str) -> str | None:
         return self.site_url + "/".join(parts) + "/" if self.site_url else None
 
@@ -245,7 +252,7 @@ class Builder:
             (stage / "index.html").write_text(_REDIRECT, "utf-8")
             built = {"site": key, "versions": version_keys}
             (stage / keys.INPUTS).write_text(json.dumps(built, indent=2) + "\n", "utf-8")
-            leftover = swap_folder(stage, live)
+            leftover = self.swap(stage, live)
         finally:
             remove_tree(stage)
         outcome = Outcome(client.id, record.file, True, len(versions), reused=reused)
@@ -290,7 +297,7 @@ class Builder:
                 extra={"tripod_banner": "Internal: for the provider's staff, never for clients."},
             )
             self.store.deduplicate(stage / "site" / "assets")
-            return swap_folder(stage / "site", self.root / "internal")
+            return self.swap(stage / "site", self.root / "internal")
         finally:
             remove_tree(stage)
 
