@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -654,3 +655,48 @@ def test_the_theme_listing_kept_for_the_process_is_the_one_mkdocs_makes(tmp_path
     (overrides / "extra.css").write_text("body {}\n")
     assert ("extra.css", str(overrides / "extra.css")) in listing(True)
     assert listing(True) == listing(False)
+
+
+@pytest.mark.slow
+def test_pages_carry_no_build_date(
+    tiny_site: TinyProject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Built a fortnight apart with nothing else changed (and no finding that turns on
+    a date in between), every file of the client's site is the same bytes."""
+    tiny_site.client()
+    tiny_site.issue_terms()
+    tiny_site.client(with_change("  version: 1\n", "  version: 2\n"))
+    later = TinyProject(tmp_path_factory.mktemp("later"))
+    shutil.copytree(tiny_site.root, later.root, dirs_exist_ok=True)
+    first = tiny_site.tripod("build", "--today", "2026-11-01", today=None)
+    second = later.tripod("build", "--today", "2026-11-15", today=None)
+    assert (first.code, second.code) == (0, 0), first.err + second.err
+    assert tiny_site.lines(today=dt.date(2026, 11, 1)) == later.lines(today=dt.date(2026, 11, 15))
+    one = tiny_site.root / "site" / "clients" / "acme"
+    two = later.root / "site" / "clients" / "acme"
+    names = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+    assert any(name.suffix == ".html" for name in names)
+    for name in names:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_the_pack_holds_the_countersigned_agreement(examples: TinyProject) -> None:
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    run = examples.tripod("pack", "harbour-dental")
+    assert run.code == 0, run.err
+    executed = examples.root / "agreements" / "harbour-dental" / "v2" / "agreement-executed.pdf"
+    with zipfile.ZipFile(examples.root / "site" / "packs" / "harbour-dental.zip") as pack:
+        data = pack.read("harbour-dental/agreements/v2-agreement-executed.pdf")
+        page = html.unescape(pack.read("harbour-dental/agreement.html").decode("utf-8"))
+    assert data == executed.read_bytes()
+    assert 'href="agreements/v2-agreement-executed.pdf"' in page
+    fields = PdfReader(io.BytesIO(data)).get_fields() or {}
+    signed = sorted(
+        name for name, field in fields.items() if field.get("/FT") == "/Sig" and field.get("/V")
+    )
+    assert signed == ["Client", "Provider"]
