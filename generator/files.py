@@ -119,10 +119,6 @@ class Leftover:
     path: Path
     error: OSError
 
-    def text(self) -> str:
-        why = self.error.strerror or str(self.error)
-        return f"{self.path} could not be removed ({why}); remove it by hand"
-
 
 def remove_tree(path: Path) -> Leftover | None:
     """Removes a folder (or a file, or a link) with all it holds; what stays, if any."""

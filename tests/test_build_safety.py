@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CLIENT, TRIPOD, TinyProject, system_tool, with_change
+from conftest import CLIENT, TRIPOD, TinyProject, free_port, system_tool, with_change
 from generator import files
 from generator.build.builder import Builder
 
@@ -153,6 +153,32 @@ def test_two_builds_at_once_run_one_after_the_other(tiny_site: TinyProject) -> N
         assert "built " in err.splitlines()[-1]
     for client in ("acme", "other"):
         assert complete(tiny_site.root / "site" / "clients" / client)
+    assert_clean(tiny_site.root)
+
+
+@pytest.mark.real_command
+def test_serve_holds_the_lock_only_while_it_builds(tiny_site: TinyProject) -> None:
+    tiny_site.client()
+    with subprocess.Popen(
+        [TRIPOD, "serve", "--port", str(free_port())],
+        cwd=tiny_site.root,
+        env=env_for(tiny_site.root),
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as serve:
+        assert serve.stderr is not None
+        try:
+            lines = [serve.stderr.readline() for _ in range(2)]
+            assert lines[0].startswith("built 1 client site"), lines
+            assert lines[1].startswith("serving site/ at http://127.0.0.1:"), lines
+            # Nothing changed, so the preview is idle: a build beside it need not wait.
+            run = tiny_site.tripod("build", "--wait", "0")
+            assert run.code == 0, run.err
+            assert "1 unchanged since the last build" in run.err
+        finally:
+            serve.send_signal(signal.SIGINT)
+            serve.communicate(timeout=60)
+    assert complete(tiny_site.root / "site" / "clients" / "acme")
     assert_clean(tiny_site.root)
 
 
@@ -364,7 +390,7 @@ def test_an_old_site_that_cannot_be_removed_is_reported_every_build_until_it_is(
     assert run.code == 0, run.err
     (old,) = spares(clients)
     line = (
-        f"tripod: site/clients/{old}, an old site, could not be removed"
+        f"tripod: site/clients/{old}, left over from a build, could not be removed"
         " (Operation not permitted): remove it by hand"
     )
     assert run.err.splitlines()[0] == line

@@ -123,7 +123,7 @@ def _run_build(
     for leftover in [*result.repaired.leftovers, *result.leftovers]:
         why = leftover.error.strerror or str(leftover.error)
         click.echo(
-            f"tripod: {project.display(leftover.path)}, an old site, could not be removed"
+            f"tripod: {project.display(leftover.path)}, left over from a build, could not be removed"
             f" ({why}): remove it by hand",
             err=True,
         )
