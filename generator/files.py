@@ -314,21 +314,6 @@ class Held(Exception):
         self.holder = holder
 
 
-# Lock files this process holds. A forked child (a build worker) closes its copy,
-# so that a worker outliving a killed parent never keeps the lock.
-_HELD: set[int] = set()
-
-
-def _forget_held() -> None:
-    for descriptor in _HELD:
-        with contextlib.suppress(OSError):
-            os.close(descriptor)
-    _HELD.clear()
-
-
-os.register_at_fork(after_in_child=_forget_held)
-
-
 @contextmanager
 def exclusive(
     path: Path,
@@ -341,7 +326,8 @@ def exclusive(
     `holder` (who, since when) is written into the file while it is held, for the
     next one to read: `on_wait` is called with it once when the lock is busy, and
     `Held` raised with it when the wait is over. The system releases the lock
-    when the holder ends, however it ends.
+    when the holder ends, however it ends, and with it every process it forked
+    (build workers hold it too, so none outlives it unseen).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
@@ -361,7 +347,6 @@ def exclusive(
                     on_wait(who)
                     told = True
                 time.sleep(min(0.1, left))
-        _HELD.add(descriptor)
         data = holder.encode("utf-8")
         os.pwrite(descriptor, data, 0)
         os.ftruncate(descriptor, len(data))
@@ -369,6 +354,5 @@ def exclusive(
             yield
         finally:
             os.ftruncate(descriptor, 0)
-            _HELD.discard(descriptor)
     finally:
         os.close(descriptor)

@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -345,6 +346,67 @@ def test_a_build_killed_mid_swap_is_repaired_by_the_next(
         assert len(run.err.splitlines()) == 1
     assert complete(clients / "acme")
     assert "Acme Dental Two" in (clients / "acme" / "current" / "index.html").read_text()
+    assert_clean(tiny_site.root)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.slow
+@pytest.mark.real_command
+def test_builds_killed_at_any_moment_never_leave_a_site_missing(tiny_site: TinyProject) -> None:
+    """SIGKILL to the build (not to its workers) at moments spread over a build: each
+    time, every client's site is whole, no worker lives on, and the next build puts
+    everything right."""
+    two_clients(tiny_site)
+    tiny_site.client(CLIENT.replace("id: acme", "id: third").replace("Acme", "Third"), "third")
+    assert tiny_site.tripod("build").code == 0
+    clients = tiny_site.root / "site" / "clients"
+    for n, moment in enumerate((0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)):
+        for name in ("acme", "other", "third"):
+            text = CLIENT.replace("id: acme", f"id: {name}").replace("Acme", f"{name} {n}")
+            tiny_site.client(text, name)
+        with subprocess.Popen(
+            [TRIPOD, "build", "--jobs", "2"],
+            cwd=tiny_site.root,
+            env=env_for(tiny_site.root),
+            stderr=subprocess.DEVNULL,
+        ) as build:
+            try:
+                build.wait(timeout=moment)
+            except subprocess.TimeoutExpired:
+                workers = _children(build.pid)
+                build.kill()
+                build.wait()
+                for worker in workers:
+                    for _ in range(600):
+                        if _gone(worker):
+                            break
+                        time.sleep(0.05)
+                    assert _gone(worker), f"worker {worker} outlived the build"
+        for name in ("acme", "other", "third"):
+            assert complete(clients / name), (moment, name)
+    run = tiny_site.tripod("build", "--wait", "0")
+    assert run.code == 0, run.err
+    for name in ("acme", "other", "third"):
+        assert f"{name} 6" in (clients / name / "current" / "index.html").read_text()
     assert_clean(tiny_site.root)
 
 
