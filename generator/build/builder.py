@@ -21,7 +21,7 @@ from generator import render
 from generator.agreement.document import render_agreement
 from generator.build import keys
 from generator.build.store import Store
-from generator.errors import TripodError
+from generator.errors import TripodError, UsageError
 from generator.files import Leftover, Repaired, link_tree, remove_tree, repair, swap_folder
 from generator.format.model import Client
 from generator.project.layout import Project
@@ -207,6 +207,8 @@ class Builder:
         are built all the same, and this one keeps its last good site."""
         try:
             return self._build_client(record)
+        except UsageError:
+            raise  # the environment, not this client: every client would fail the same way
         except Exception as e:  # one client's failure is its own, never the whole build's
             reason, trace = failure(e)
             name = record.client.id if record.client else record.file

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from generator.build.builder import Builder, BuildError, Outcome, failure
 from generator.build.parallel import build_all, in_shard
+from generator.errors import UsageError
 from generator.files import Leftover, Repaired, remove_tree
 from generator.project.layout import Project
 from generator.project.record import Portfolio, check_project
@@ -88,6 +89,8 @@ def build(
     if shard is None or shard[0] == 1:
         try:
             leftover = builder.build_dashboard(portfolio)
+        except UsageError:
+            raise
         except Exception as e:  # the clients' sites stand; the last good dashboard stays
             result.dashboard_error, result.dashboard_trace = failure(e)
         else:
