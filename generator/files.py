@@ -238,8 +238,12 @@ def repair(folder: Path) -> Repaired:
             continue
         live = folder / match["name"]
         if match["what"] == "old" and not os.path.lexists(live) and path.is_dir():
-            os.rename(path, live)
-            done.restored.append(live)
+            try:
+                os.rename(path, live)
+            except OSError as e:
+                done.leftovers.append(Leftover(path, e))
+            else:
+                done.restored.append(live)
             continue
         if match["what"] == "site" and live.is_symlink() and os.readlink(live) == path.name:
             continue
