@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -242,15 +243,21 @@ def test_a_secret_is_never_published(tiny_site: TinyProject) -> None:
 def test_a_failing_build_leaves_the_live_site_untouched(tiny_site: TinyProject) -> None:
     tiny_site.client()
     assert tiny_site.tripod("build").code == 0
-    before = {p: p.read_bytes() for p in (tiny_site.root / "site").rglob("*") if p.is_file()}
+    clients = tiny_site.root / "site" / "clients"
+    before = {p: p.read_bytes() for p in clients.rglob("*") if p.is_file()}
     # A template that fails half way through the pages.
     tiny_site.write("templates/site/runbook.md", "{{ no_such_value }}\n")
     tiny_site.client(with_change("Acme Dental\n", "Acme Dental Changed\n"))
     run = tiny_site.tripod("build")
     assert run.code == 1
-    assert run.err == "tripod: templates/site/runbook.md: 'no_such_value' is undefined\n"
-    after = {p: p.read_bytes() for p in (tiny_site.root / "site").rglob("*") if p.is_file()}
+    assert run.err.splitlines()[0] == (
+        "clients/acme.yaml: not built, last good site kept:"
+        " templates/site/runbook.md: 'no_such_value' is undefined"
+    )
+    assert run.err.splitlines()[1].endswith("; 1 kept their last good site")
+    after = {p: p.read_bytes() for p in clients.rglob("*") if p.is_file()}
     assert after == before
+    assert "Acme Dental Changed" in page_text(tiny_site.root / "site" / "internal" / "index.html")
 
 
 def test_named_clients_only_are_rebuilt(tiny_site: TinyProject) -> None:
@@ -648,3 +655,48 @@ def test_the_theme_listing_kept_for_the_process_is_the_one_mkdocs_makes(tmp_path
     (overrides / "extra.css").write_text("body {}\n")
     assert ("extra.css", str(overrides / "extra.css")) in listing(True)
     assert listing(True) == listing(False)
+
+
+@pytest.mark.slow
+def test_pages_carry_no_build_date(
+    tiny_site: TinyProject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Built a fortnight apart with nothing else changed (and no finding that turns on
+    a date in between), every file of the client's site is the same bytes."""
+    tiny_site.client()
+    tiny_site.issue_terms()
+    tiny_site.client(with_change("  version: 1\n", "  version: 2\n"))
+    later = TinyProject(tmp_path_factory.mktemp("later"))
+    shutil.copytree(tiny_site.root, later.root, dirs_exist_ok=True)
+    first = tiny_site.tripod("build", "--today", "2026-11-01", today=None)
+    second = later.tripod("build", "--today", "2026-11-15", today=None)
+    assert (first.code, second.code) == (0, 0), first.err + second.err
+    assert tiny_site.lines(today=dt.date(2026, 11, 1)) == later.lines(today=dt.date(2026, 11, 15))
+    one = tiny_site.root / "site" / "clients" / "acme"
+    two = later.root / "site" / "clients" / "acme"
+    names = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+    assert any(name.suffix == ".html" for name in names)
+    for name in names:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_the_pack_holds_the_countersigned_agreement(examples: TinyProject) -> None:
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    run = examples.tripod("pack", "harbour-dental")
+    assert run.code == 0, run.err
+    executed = examples.root / "agreements" / "harbour-dental" / "v2" / "agreement-executed.pdf"
+    with zipfile.ZipFile(examples.root / "site" / "packs" / "harbour-dental.zip") as pack:
+        data = pack.read("harbour-dental/agreements/v2-agreement-executed.pdf")
+        page = html.unescape(pack.read("harbour-dental/agreement.html").decode("utf-8"))
+    assert data == executed.read_bytes()
+    assert 'href="agreements/v2-agreement-executed.pdf"' in page
+    fields = PdfReader(io.BytesIO(data)).get_fields() or {}
+    signed = sorted(
+        name for name, field in fields.items() if field.get("/FT") == "/Sig" and field.get("/V")
+    )
+    assert signed == ["Client", "Provider"]

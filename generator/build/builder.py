@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,8 @@ from generator import render
 from generator.agreement.document import render_agreement
 from generator.build import keys
 from generator.build.store import Store
-from generator.errors import TripodError
-from generator.files import link_tree, swap_folder
+from generator.errors import TripodError, UsageError
+from generator.files import Leftover, Repaired, link_tree, remove_tree, repair, swap_folder
 from generator.format.model import Client
 from generator.project.layout import Project
 from generator.project.record import ClientRecord, Portfolio, TermsRecord
@@ -45,6 +46,17 @@ class Outcome:
     reason: str | None = None  # why the last good site was kept
     cached: bool = False  # nothing it depends on changed: the site was left as it was
     reused: int = 0  # issued versions whose sites were unchanged and kept
+    failed: bool = False  # the build of this client broke: its last good site was kept
+    trace: str | None = None  # where an unexpected error came from, for --verbose
+    leftovers: list[Leftover] = field(default_factory=list)  # old folders that stayed
+
+
+def failure(error: Exception) -> tuple[str, str | None]:
+    """Why a build failed, in one line, and the traceback where the error is not Tripod's."""
+    if isinstance(error, TripodError):
+        return str(error), None
+    text = "".join(traceback.format_exception(error))
+    return f"unexpected error: {type(error).__name__}: {error}", text
 
 
 def nav() -> list[dict[str, str]]:
@@ -82,6 +94,28 @@ class Builder:
         folder = self.staging / f"{name}-{uuid.uuid4().hex[:8]}"
         folder.mkdir(parents=True)
         return folder
+
+    def repair(self) -> Repaired:
+        """Puts right what a build killed mid-way left: its staging folders, a site
+        set aside mid-swap (put back), old sites not yet removed, half-written packs.
+        Only under the build lock: nothing else is building."""
+        done = Repaired()
+        leftover = remove_tree(self.staging)
+        if leftover is not None:
+            done.leftovers.append(leftover)
+        for folder in (self.root, self.root / "clients", self.root / "packs"):
+            found = repair(folder)
+            done.restored += found.restored
+            done.removed += found.removed
+            done.leftovers += found.leftovers
+        return done
+
+    def swap(self, new: Path, live: Path) -> Leftover | None:
+        try:
+            return swap_folder(new, live)
+        except OSError as e:
+            where = self.project.display(live)
+            raise BuildError(f"{where} cannot be replaced: {e.strerror or e}") from e
 
     def url(self, *parts: str) -> str | None:
         return self.site_url + "/".join(parts) + "/" if self.site_url else None
@@ -169,6 +203,18 @@ class Builder:
         return result
 
     def build_client(self, record: ClientRecord) -> Outcome:
+        """One client's sites; whatever goes wrong, an outcome: the other clients
+        are built all the same, and this one keeps its last good site."""
+        try:
+            return self._build_client(record)
+        except UsageError:
+            raise  # the environment, not this client: every client would fail the same way
+        except Exception as e:  # one client's failure is its own, never the whole build's
+            reason, trace = failure(e)
+            name = record.client.id if record.client else record.file
+            return Outcome(name, record.file, False, reason=reason, failed=True, trace=trace)
+
+    def _build_client(self, record: ClientRecord) -> Outcome:
         client = record.client
         assert client is not None
         live = self.root / "clients" / client.id
@@ -208,10 +254,13 @@ class Builder:
             (stage / "index.html").write_text(_REDIRECT, "utf-8")
             built = {"site": key, "versions": version_keys}
             (stage / keys.INPUTS).write_text(json.dumps(built, indent=2) + "\n", "utf-8")
-            swap_folder(stage, live)
+            leftover = self.swap(stage, live)
         finally:
-            shutil.rmtree(stage, ignore_errors=True)
-        return Outcome(client.id, record.file, True, len(versions), reused=reused)
+            remove_tree(stage)
+        outcome = Outcome(client.id, record.file, True, len(versions), reused=reused)
+        if leftover is not None:
+            outcome.leftovers.append(leftover)
+        return outcome
 
     def draft(self, record: ClientRecord, target: Path) -> None:
         """The draft agreement of the current terms, marked DRAFT and unsigned."""
@@ -228,7 +277,7 @@ class Builder:
 
     # ------------------------------------------------------------ dashboard
 
-    def build_dashboard(self, portfolio: Portfolio) -> None:
+    def build_dashboard(self, portfolio: Portfolio) -> Leftover | None:
         from generator.site.dashboard import dashboard_pages
 
         stage = self.stage("internal")
@@ -250,9 +299,9 @@ class Builder:
                 extra={"tripod_banner": "Internal: for the provider's staff, never for clients."},
             )
             self.store.deduplicate(stage / "site" / "assets")
-            swap_folder(stage / "site", self.root / "internal")
+            return self.swap(stage / "site", self.root / "internal")
         finally:
-            shutil.rmtree(stage, ignore_errors=True)
+            remove_tree(stage)
 
 
 _REDIRECT = """<!doctype html>

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from generator.build.builder import DRAFT, Builder
-from generator.files import replacing
+from generator.files import remove_tree, replacing
 from generator.project.record import ClientRecord
 
 
@@ -30,7 +30,7 @@ def pack(builder: Builder, record: ClientRecord, target: Path) -> Path:
         with replacing(target) as partial:
             _zip(out, partial, client.id, builder.today)
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        remove_tree(stage)
     return target
 
 

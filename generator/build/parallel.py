@@ -6,11 +6,17 @@ number of workers, and laid side by side the shards are exactly one build.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import hashlib
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 from generator.build.builder import Builder, Outcome
 from generator.project.record import ClientRecord
@@ -18,6 +24,29 @@ from generator.project.record import ClientRecord
 # What a worker process builds with: set in the parent just before the pool
 # forks, so each worker inherits it instead of receiving it pickled.
 _WORK: tuple[Builder, dict[str, ClientRecord]] | None = None
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker ends with the build that started it (Linux), even one killed by
+    SIGKILL: no worker goes on swapping sites in beside the next build."""
+    if sys.platform.startswith("linux"):
+        name = ctypes.util.find_library("c")
+        if name:
+            ctypes.CDLL(name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before the line above
+        os._exit(1)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 def _build_one(file: str) -> Outcome:
@@ -46,13 +75,36 @@ def build_all(
     # worker's collections, so their pages stay shared instead of being copied.
     gc.freeze()
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with _pool(jobs) as pool:
             futures = {pool.submit(_build_one, r.file): r.file for r in records}
             for future in as_completed(futures):
-                done[futures[future]] = future.result()
+                try:
+                    done[futures[future]] = future.result()
+                except BrokenProcessPool:
+                    continue  # built again below, each on its own
                 if on_step:
                     on_step(futures[future])
+        # A worker died (killed, out of memory, a crash in a library): the pool is
+        # gone with every client it had not finished. Each of those is built again
+        # in a process of its own, so only the one that kills its process fails.
+        for record in records:
+            if record.file in done:
+                continue
+            with _pool(1) as alone:
+                try:
+                    done[record.file] = alone.submit(_build_one, record.file).result()
+                except BrokenProcessPool:
+                    name = record.client.id if record.client else record.file
+                    done[record.file] = Outcome(
+                        name,
+                        record.file,
+                        False,
+                        reason="the process building it ended unexpectedly"
+                        " (killed, or out of memory)",
+                        failed=True,
+                    )
+            if on_step:
+                on_step(record.file)
     finally:
         gc.unfreeze()
         _WORK = None

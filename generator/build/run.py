@@ -1,20 +1,23 @@
 """`tripod build`: every client's versioned site, and the provider's dashboard.
 
 A client whose file cannot be loaded (or holds something that looks like a
-secret) keeps its last good site. Nothing here prints.
+secret), or whose build fails, keeps its last good site; the others and the
+dashboard are built all the same. Nothing here prints. The caller holds the
+project's build lock (`generator.build.lock`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from generator.build.builder import Builder, BuildError, Outcome
+from generator.build.builder import Builder, BuildError, Outcome, failure
 from generator.build.parallel import build_all, in_shard
+from generator.errors import UsageError
+from generator.files import Leftover, Repaired, remove_tree
 from generator.project.layout import Project
 from generator.project.record import Portfolio, check_project
 
@@ -24,10 +27,20 @@ class BuildResult:
     outcomes: list[Outcome] = field(default_factory=list)
     dashboard: bool = False
     seconds: float = 0.0
+    repaired: Repaired = field(default_factory=Repaired)  # what a killed build had left
+    dashboard_error: str | None = None  # why the last good dashboard was kept
+    dashboard_trace: str | None = None
+    leftovers: list[Leftover] = field(default_factory=list)
 
     @property
     def kept(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.built]
+
+    @property
+    def failed(self) -> bool:
+        """Whether something was not built: a client kept its last good site, or the
+        dashboard its last good version."""
+        return bool(self.kept) or self.dashboard_error is not None
 
 
 def build(
@@ -57,6 +70,7 @@ def build(
         on_start(len(chosen) + 1)
     builder = Builder(project, today)
     result = BuildResult()
+    result.repaired = builder.repair()
     buildable = []
     kept: dict[str, Outcome] = {}
     for record in chosen:
@@ -70,12 +84,24 @@ def build(
             buildable.append(record)
     built = build_all(builder, buildable, jobs or os.cpu_count() or 1, on_step)
     result.outcomes = [kept.get(r.file) or built[r.file] for r in chosen]
+    for outcome in result.outcomes:
+        result.leftovers += outcome.leftovers
     if shard is None or shard[0] == 1:
-        builder.build_dashboard(portfolio)
-        result.dashboard = True
+        try:
+            leftover = builder.build_dashboard(portfolio)
+        except UsageError:
+            raise
+        except Exception as e:  # the clients' sites stand; the last good dashboard stays
+            result.dashboard_error, result.dashboard_trace = failure(e)
+        else:
+            result.dashboard = True
+            if leftover is not None:
+                result.leftovers.append(leftover)
     if on_step:
         on_step("dashboard")
-    shutil.rmtree(builder.staging, ignore_errors=True)
+    leftover = remove_tree(builder.staging)
+    if leftover is not None:
+        result.leftovers.append(leftover)
     builder.store.prune()
     result.seconds = time.monotonic() - started
     return result, portfolio

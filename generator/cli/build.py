@@ -5,12 +5,42 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from generator.cli import common
-from generator.errors import UsageError
+from generator.errors import TripodError, UsageError
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from generator.project.layout import Project
+
+WAIT = 600.0
+
+WAIT_OPTION = click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=WAIT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another build of the project (build, serve, pack) to end.",
+)
+
+
+def _locked(project: Project, command: str, wait: float) -> AbstractContextManager[None]:
+    """The project's build lock, saying once on stderr when it has to wait."""
+    from generator.build.lock import building
+
+    def waiting(who: str) -> None:
+        click.echo(
+            f"tripod: waiting for another build of this project to end ({who or 'another process'}),"
+            f" up to {wait:g} s",
+            err=True,
+        )
+
+    return building(project, command, wait, waiting)
 
 
 class _Progress:
@@ -50,14 +80,21 @@ def _run_build(
     jobs: int | None = None,
     shard: tuple[int, int] | None = None,
 ) -> int:
+    """One build, under the lock the caller holds; its lines on stderr; its exit code."""
     from generator.build.run import build
 
     project = common.project(ctx)
+    verbose = bool(ctx.obj.get("verbose"))
     progress = _Progress()
     try:
         result, _ = build(project, clients, today, progress.step, progress.start, jobs, shard)
     finally:
         progress.stop()
+    for path in result.repaired.restored:
+        click.echo(
+            f"{project.display(path)}: put back (a build stopped mid-way had set it aside)",
+            err=True,
+        )
     built = [o for o in result.outcomes if o.built and not o.cached]
     unchanged = sum(o.cached for o in result.outcomes)
     versions = sum(o.versions - o.reused for o in built)
@@ -68,17 +105,43 @@ def _run_build(
     summary += f", {reused} issued unchanged and kept)" if reused else ")"
     if unchanged:
         summary += f", {unchanged} unchanged since the last build,"
-    summary += (
-        f" and the dashboard in {result.seconds:.1f} s"
-        if result.dashboard
-        else f" in {result.seconds:.1f} s (the dashboard is built by shard 1)"
-    )
+    if result.dashboard:
+        summary += f" and the dashboard in {result.seconds:.1f} s"
+    elif result.dashboard_error is not None:
+        summary += f" in {result.seconds:.1f} s, not the dashboard"
+    else:
+        summary += f" in {result.seconds:.1f} s (the dashboard is built by shard 1)"
     for kept in result.kept:
         click.echo(f"{kept.file}: not built, last good site kept: {kept.reason}", err=True)
+        _trace(kept.trace, verbose)
+    if result.dashboard_error is not None:
+        click.echo(
+            f"site/internal: not built, last good dashboard kept: {result.dashboard_error}",
+            err=True,
+        )
+        _trace(result.dashboard_trace, verbose)
+    for leftover in [*result.repaired.leftovers, *result.leftovers]:
+        why = leftover.error.strerror or str(leftover.error)
+        click.echo(
+            f"tripod: {project.display(leftover.path)}, left over from a build, could not be removed"
+            f" ({why}): remove it by hand",
+            err=True,
+        )
     if result.kept:
-        summary += f"; {len(result.kept)} kept their last good site (see tripod check)"
+        summary += f"; {len(result.kept)} kept their last good site"
+        if any(not o.failed for o in result.kept):
+            summary += " (see tripod check)"
     click.echo(summary, err=True)
-    return 1 if result.kept else 0
+    return 1 if result.failed else 0
+
+
+def _trace(trace: str | None, verbose: bool) -> None:
+    if trace is None:
+        return
+    if verbose:
+        click.echo(trace.rstrip("\n"), err=True)
+    else:
+        click.echo("    (run with --verbose for the traceback)", err=True)
 
 
 @click.command("build")
@@ -92,6 +155,7 @@ def _run_build(
     metavar="K/N",
     help="Build only part K of N (a stable split of the clients), to spread a build over N CI jobs.",
 )
+@WAIT_OPTION
 @click.pass_context
 def build_command(
     ctx: click.Context,
@@ -99,11 +163,14 @@ def build_command(
     today: str | None,
     jobs: int | None,
     shard: str | None,
+    wait: float,
 ) -> None:
     """Build client sites (all, or the CLIENTS named) and the internal dashboard into site/.
 
-    A client whose file cannot be loaded keeps its last good site, and the build
-    exits 1. Each site is built in a staging folder and swapped in whole.
+    A client whose file cannot be loaded, or whose build fails, keeps its last good
+    site while the others are built, and the build exits 1. Each site is built in a
+    staging folder and swapped in whole. One build of a project runs at a time: a
+    second waits for the first (exit 2 if it waited --wait SECONDS in vain).
     """
     part = None
     if shard is not None:
@@ -113,29 +180,40 @@ def build_command(
         if match is None or int(match[1]) > int(match[2]):
             raise UsageError(f"--shard {shard!r}: write K/N with 1 <= K <= N, like 2/4")
         part = (int(match[1]), int(match[2]))
-    ctx.exit(_run_build(ctx, clients, common.today(today), jobs, part))
+    date = common.today(today)
+    with _locked(common.project(ctx), "tripod build", wait):
+        code = _run_build(ctx, clients, date, jobs, part)
+    ctx.exit(code)
 
 
 @click.command("serve")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @common.TODAY_OPTION
+@WAIT_OPTION
 @click.pass_context
-def serve_command(ctx: click.Context, port: int, host: str, today: str | None) -> None:
+def serve_command(ctx: click.Context, port: int, host: str, today: str | None, wait: float) -> None:
     """Preview the sites, rebuilding and reloading when a client file, provider.yaml,
-    mkdocs.yml, a template or an agreement changes."""
+    mkdocs.yml, a template or an agreement changes. Each rebuild holds the project's
+    build lock while it runs, so a tripod build beside it waits its turn."""
     from generator.site.engine import serve
 
     project = common.project(ctx)
     date = common.today(today)
-    _run_build(ctx, (), date)
+    with _locked(project, "tripod serve", wait):
+        _run_build(ctx, (), date)
     click.echo(
         f"serving site/ at http://{host}:{port}/ (dashboard: /internal/, clients: /clients/<id>/)",
         err=True,
     )
 
     def rebuild() -> None:
-        _run_build(ctx, (), date)
+        # A failed rebuild is one line; the preview goes on serving the last good site.
+        try:
+            with _locked(project, "tripod serve", wait):
+                _run_build(ctx, (), date)
+        except TripodError as e:
+            click.echo(f"tripod: {e}", err=True)
 
     watched = [
         project.clients_dir,
@@ -156,8 +234,11 @@ def serve_command(ctx: click.Context, port: int, host: str, today: str | None) -
     help="Where to write the zip (default: site/packs/CLIENT.zip).",
 )
 @common.TODAY_OPTION
+@WAIT_OPTION
 @click.pass_context
-def pack_command(ctx: click.Context, client: str, output: Path | None, today: str | None) -> None:
+def pack_command(
+    ctx: click.Context, client: str, output: Path | None, today: str | None, wait: float
+) -> None:
     """Write CLIENT's break-glass pack: its current site as a zip that works from a USB
     stick (file://, no server, no network), with its signed agreements."""
     from generator.build.builder import Builder
@@ -181,5 +262,6 @@ def pack_command(ctx: click.Context, client: str, output: Path | None, today: st
         )
         ctx.exit(1)
     target = output or project.root / "site" / "packs" / f"{entry.client.id}.zip"
-    path = pack(Builder(project, date), entry, target.resolve())
+    with _locked(project, "tripod pack", wait):
+        path = pack(Builder(project, date), entry, target.resolve())
     click.echo(f"wrote {path}: unzip it and open {entry.client.id}/index.html", err=True)
