@@ -34,7 +34,7 @@ def _locked(project: Project, command: str, wait: float) -> AbstractContextManag
     from generator.build.lock import building
 
     def waiting(who: str) -> None:
-        click.echo(
+        common.echo(
             f"tripod: waiting for another build of this project to end ({who or 'another process'}),"
             f" up to {wait:g} s",
             err=True,
@@ -91,7 +91,7 @@ def _run_build(
     finally:
         progress.stop()
     for path in result.repaired.restored:
-        click.echo(
+        common.echo(
             f"{project.display(path)}: put back (a build stopped mid-way had set it aside)",
             err=True,
         )
@@ -112,17 +112,17 @@ def _run_build(
     else:
         summary += f" in {result.seconds:.1f} s (the dashboard is built by shard 1)"
     for kept in result.kept:
-        click.echo(f"{kept.file}: not built, last good site kept: {kept.reason}", err=True)
+        common.echo(f"{kept.file}: not built, last good site kept: {kept.reason}", err=True)
         _trace(kept.trace, verbose)
     if result.dashboard_error is not None:
-        click.echo(
+        common.echo(
             f"site/internal: not built, last good dashboard kept: {result.dashboard_error}",
             err=True,
         )
         _trace(result.dashboard_trace, verbose)
     for leftover in [*result.repaired.leftovers, *result.leftovers]:
         why = leftover.error.strerror or str(leftover.error)
-        click.echo(
+        common.echo(
             f"tripod: {project.display(leftover.path)}, left over from a build, could not be removed"
             f" ({why}): remove it by hand",
             err=True,
@@ -131,7 +131,7 @@ def _run_build(
         summary += f"; {len(result.kept)} kept their last good site"
         if any(not o.failed for o in result.kept):
             summary += " (see tripod check)"
-    click.echo(summary, err=True)
+    common.echo(summary, err=True)
     return 1 if result.failed else 0
 
 
@@ -139,9 +139,10 @@ def _trace(trace: str | None, verbose: bool) -> None:
     if trace is None:
         return
     if verbose:
-        click.echo(trace.rstrip("\n"), err=True)
+        for line in trace.rstrip("\n").splitlines():
+            common.echo(line, err=True)
     else:
-        click.echo("    (run with --verbose for the traceback)", err=True)
+        common.echo("    (run with --verbose for the traceback)", err=True)
 
 
 @click.command("build")
@@ -202,7 +203,7 @@ def serve_command(ctx: click.Context, port: int, host: str, today: str | None, w
     date = common.today(today)
     with _locked(project, "tripod serve", wait):
         _run_build(ctx, (), date)
-    click.echo(
+    common.echo(
         f"serving site/ at http://{host}:{port}/ (dashboard: /internal/, clients: /clients/<id>/)",
         err=True,
     )
@@ -213,7 +214,7 @@ def serve_command(ctx: click.Context, port: int, host: str, today: str | None, w
             with _locked(project, "tripod serve", wait):
                 _run_build(ctx, (), date)
         except TripodError as e:
-            click.echo(f"tripod: {e}", err=True)
+            common.echo(f"tripod: {e}", err=True)
 
     watched = [
         project.clients_dir,
@@ -252,11 +253,11 @@ def pack_command(
     if report.provider.model is None or entry.client is None:
         for finding in report.findings:
             if finding.is_schema:
-                click.echo(common.finding_text(finding))
-        click.echo(f"tripod: {entry.file} cannot be loaded: no pack written", err=True)
+                click.echo(common.finding_text(finding))  # each line already made visible
+        common.echo(f"tripod: {entry.file} cannot be loaded: no pack written", err=True)
         ctx.exit(1)
     if any(f.code == "secret-like-value" for f in entry.findings):
-        click.echo(
+        common.echo(
             f"tripod: {entry.file} holds a value that looks like a secret: no pack written",
             err=True,
         )
@@ -264,4 +265,4 @@ def pack_command(
     target = output or project.root / "site" / "packs" / f"{entry.client.id}.zip"
     with _locked(project, "tripod pack", wait):
         path = pack(Builder(project, date), entry, target.resolve())
-    click.echo(f"wrote {path}: unzip it and open {entry.client.id}/index.html", err=True)
+    common.echo(f"wrote {path}: unzip it and open {entry.client.id}/index.html", err=True)
