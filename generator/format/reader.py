@@ -301,6 +301,18 @@ def _line(text: str, line: int) -> str:
     return text[start : end if end >= 0 else len(text)].rstrip("\r")
 
 
+_KEY = re.compile(r"^\s*(?:- +)?[^#\s][^#]*?:(?:\s|$)")
+
+
+def _previous_line(text: str, line: int) -> tuple[int, str] | None:
+    """The 0-based number and text of the last line before `line` with content."""
+    for number in range(line - 1, -1, -1):
+        content = _line(text, number)
+        if content.strip() and not content.lstrip().startswith("#"):
+            return number, content
+    return None
+
+
 def _explain(e: yaml.MarkedYAMLError, text: str) -> tuple[Position, str, str | None]:
     """PyYAML's complaint as a person reads it: at the line where the mistake
     is (PyYAML often notices it on the next one) and, for the usual mistakes,
@@ -321,6 +333,17 @@ def _explain(e: yaml.MarkedYAMLError, text: str) -> tuple[Position, str, str | N
             "indent with spaces, not tabs: YAML does not allow tabs there",
         )
     later = started is not None and started.line < mark.line
+    if (
+        started is not None
+        and context == "while scanning a simple key"
+        and not later
+        and mark.index - started.index > 1024
+    ):
+        return (
+            (started.line + 1, started.column + 1),
+            "a key longer than 1,024 characters",
+            "a key is a field name: write the text as a value",
+        )
     if started is not None and later and context == "while scanning a simple key":
         return (
             (started.line + 1, started.column + 1),
@@ -350,6 +373,14 @@ def _explain(e: yaml.MarkedYAMLError, text: str) -> tuple[Position, str, str | N
                 at,
                 "the value contains ': ', which YAML reads as another key",
                 'quote the value, like key: "value: with colon"',
+            )
+        previous = _previous_line(text, mark.line)
+        if previous is not None and not _KEY.search(previous[1]):
+            number, content = previous
+            return (
+                (number + 1, len(content) - len(content.lstrip()) + 1),
+                "this line has a key without a ':' after it",
+                "write key: value, with a space after the colon",
             )
         return (
             at,
