@@ -798,3 +798,11 @@ def test_the_date_arithmetic_helpers_stay_in_range() -> None:
     assert units.parse_duration("100 y").after(latest) == dt.date(3099, 12, 31)
     assert units.parse_duration("36500 d").after(latest) < dt.date.max
     assert Path(FILE).suffix == ".yaml"
+
+
+def test_tripod_new_does_not_add_a_second_file_for_a_client(tiny: TinyProject) -> None:
+    tiny.write("clients/acme.yml", CLIENT)
+    run = tiny.tripod("new", "acme")
+    assert run.code == 2
+    assert run.err == "tripod: clients/acme.yml already exists; it was left as it is\n"
+    assert sorted(p.name for p in (tiny.root / "clients").iterdir()) == ["acme.yml"]

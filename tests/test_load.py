@@ -704,6 +704,34 @@ def _pure_python_load(monkeypatch: pytest.MonkeyPatch) -> Any:
             id="bad-unit",
         ),
         pytest.param(nested_brackets(10_000), ["clients/acme.yaml:1:"], id="10000-brackets"),
+        pytest.param(
+            with_change("    method: image\n", "\tmethod: image\n"),
+            ["clients/acme.yaml:19:1: error schema/yaml: not valid YAML: a tab in the indentation"],
+            id="tab",
+        ),
+        pytest.param(
+            with_change("  recovery_site: Provider", "  recovery_site: Provider: our"),
+            [
+                "clients/acme.yaml:38:26: error schema/yaml: not valid YAML: the value contains "
+                "': ', which YAML reads as another key"
+            ],
+            id="value-with-colon",
+        ),
+        pytest.param(
+            with_change("  systems: [pms]\n", "  systems: [pms\n"),
+            ["clients/acme.yaml:18:14: error schema/yaml: not valid YAML: the [ here is never"],
+            id="unclosed-bracket",
+        ),
+        pytest.param(
+            with_change("  recovery_site: Provider", '  recovery_site: "Provider'),
+            ["clients/acme.yaml:38:18: error schema/yaml: not valid YAML: the quoted value"],
+            id="unclosed-quote",
+        ),
+        pytest.param(
+            with_change("  recovery_site: Provider", "  recovery_site Provider"),
+            ["clients/acme.yaml:38:3: error schema/yaml: not valid YAML: this line has a key"],
+            id="key-without-colon",
+        ),
     ],
 )
 def test_without_libyaml_the_fallback_parser_works(
