@@ -764,6 +764,7 @@ BAD = with_change(
 )
 
 
+@pytest.mark.real_command
 def test_one_client_at_its_edges_does_not_stop_the_others(tiny_site: TinyProject) -> None:
     tiny_site.client()
     tiny_site.client(BAD, "bad")
