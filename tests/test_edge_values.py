@@ -427,6 +427,30 @@ def test_a_900_kb_value_through_tripod_check(tiny: TinyProject) -> None:
             "inside '...' a ' is written '', like 'it''s'",
             id="quote-inside-quotes",
         ),
+        pytest.param(
+            "    method: image\n",
+            "     method: image\n",
+            "clients/acme.yaml:19:6: error schema/yaml: not valid YAML: did not find expected key "
+            "(while parsing a block mapping that starts on line 17)",
+            "line it up with the entries above it: the indentation says where a line belongs",
+            id="indented-too-far",
+        ),
+        pytest.param(
+            "  systems: [pms]\n",
+            "  systems: [pms]]\n",
+            "clients/acme.yaml:18:19: error schema/yaml: not valid YAML: did not find expected key "
+            "(while parsing a block mapping that starts on line 17)",
+            "remove the extra ]",
+            id="extra-bracket",
+        ),
+        pytest.param(
+            "  - id: mail-saas\n",
+            "  - id: mail-saas\n    systems:\n      mail\n        note: x\n",
+            "clients/acme.yaml:30:13: error schema/yaml: not valid YAML: a key inside a value: "
+            "this line is indented further than the key above",
+            "indent it like the keys above, or quote a value that contains ': '",
+            id="key-inside-a-value",
+        ),
     ],
 )
 def test_yaml_mistakes_are_pointed_at_their_line_with_what_to_do(

@@ -304,6 +304,10 @@ def _line(text: str, line: int) -> str:
 _KEY = re.compile(r"^\s*(?:- +)?[^#\s][^#]*?:(?:\s|$)")
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
 def _previous_line(text: str, line: int) -> tuple[int, str] | None:
     """The 0-based number and text of the last line before `line` with content."""
     for number in range(line - 1, -1, -1):
@@ -375,7 +379,8 @@ def _explain(e: yaml.MarkedYAMLError, text: str) -> tuple[Position, str, str | N
                 'quote the value, like key: "value: with colon"',
             )
         previous = _previous_line(text, mark.line)
-        if previous is not None and not _KEY.search(previous[1]):
+        deeper = previous is not None and len(indent) > _indent(previous[1])
+        if previous is not None and not deeper and not _KEY.search(previous[1]):
             number, content = previous
             return (
                 (number + 1, len(content) - len(content.lstrip()) + 1),
@@ -400,6 +405,17 @@ def _explain(e: yaml.MarkedYAMLError, text: str) -> tuple[Position, str, str | N
         hint = "quote the value: @ and ` cannot start a plain YAML value"
     elif problem == "did not find expected key" and line[mark.column - 1 : mark.column] == "'":
         hint = "inside '...' a ' is written '', like 'it''s'"
+    elif problem == "did not find expected key" and line[mark.column - 1 : mark.column] == '"':
+        hint = "put the whole value inside the quotes"
+    elif problem == "did not find expected key" and line[mark.column : mark.column + 1] in (
+        "]",
+        "}",
+    ):
+        hint = f"remove the extra {line[mark.column]}"
+    elif problem.startswith("did not find expected") and mark.column == len(indent):
+        hint = "line it up with the entries above it: the indentation says where a line belongs"
+    elif problem.startswith("block sequence entries are not allowed"):
+        hint = "start the list on the next line, indented, or quote a value that starts with -"
     return at, message, hint
 
 
