@@ -370,7 +370,7 @@ def test_no_disaster_recovery_section_no_estimate() -> None:
 
 SYSTEMS = st.lists(
     st.tuples(
-        st.integers(0, 5000),  # GB
+        st.integers(1, 5000),  # GB (a system with no data is refused)
         st.sampled_from(["critical", "important", "deferrable"]),
         st.sampled_from(["on-premises", "cloud"]),
     ),

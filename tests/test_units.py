@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import re
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -14,9 +15,13 @@ from pydantic import TypeAdapter
 
 from generator.format import model
 from generator.format.units import (
+    EARLIEST,
+    LATEST,
     Duration,
     UnitError,
     add_months,
+    check_bounds,
+    check_date,
     format_duration,
     format_hours,
     parse_duration,
@@ -234,10 +239,35 @@ def test_link_speed_in_bytes_is_refused_and_the_message_says_bits(text: str) -> 
         parse_link_speed(text)
 
 
-@pytest.mark.parametrize("text", ["200 mbps", "200 Mb/s", "200 Mibps", "200 MB", "200"])
+@pytest.mark.parametrize("text", ["200 Mb/s", "200 Mibps", "200 MB", "200", "200 Bps"])
 def test_link_speed_other_spellings_refused(text: str) -> None:
     with pytest.raises(UnitError):
         parse_link_speed(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "normal"),
+    [
+        ("50 mbps", "50 Mbps"),
+        ("50 MBPS", "50 Mbps"),
+        ("50mBpS", "50 Mbps"),
+        ("1 gbps", "1 Gbps"),
+        ("64 KBPS", "64 Kbps"),
+        ("9600 BPS", "9600 bps"),
+    ],
+)
+def test_link_speed_units_in_any_case(text: str, normal: str) -> None:
+    # Link speeds have no bytes to confuse them with, except a capital B before a
+    # lower-case ps (MBps: megabytes per second), which stays refused (above).
+    speed = parse_link_speed(text)
+    assert str(speed) == normal
+    assert speed == parse_link_speed(normal)
+    assert re.search(TypeAdapter(model.LinkSpeed).json_schema()["pattern"], text)
+
+
+@pytest.mark.parametrize("text", ["200 MBps", "1 GBps", "100 KBps"])
+def test_the_editors_schema_refuses_link_speeds_in_bytes_too(text: str) -> None:
+    assert re.search(TypeAdapter(model.LinkSpeed).json_schema()["pattern"], text) is None
 
 
 @pytest.mark.parametrize("text", ["1 Tbps", "1 Pbps"])
@@ -335,6 +365,94 @@ def test_other_malformed_durations(text: str) -> None:
 
 def test_unit_error_is_a_value_error() -> None:
     assert issubclass(UnitError, ValueError)
+
+
+@pytest.mark.parametrize("kind", PARSERS)
+@pytest.mark.parametrize("digits", [25, 5000, 100_000])
+def test_a_number_with_too_many_digits_is_out_of_range(kind: str, digits: int) -> None:
+    # Python refuses to read an integer of more than 4,300 digits: the limit comes first.
+    parse, example_text = PARSERS[kind]
+    unit = example_text.lstrip("0123456789 ")
+    with pytest.raises(UnitError) as raised:
+        parse("9" * digits + " " + unit)
+    assert raised.value.kind == "range"
+    assert f"has a number of {digits:,} digits" in str(raised.value)
+    assert len(str(raised.value)) < 120  # the value is not repeated whole
+    assert raised.value.hint
+    assert raised.value.hint.startswith(
+        f"a {kind} is written with at most 24 digits, like {example_text}"
+    )
+
+
+def test_24_digits_are_read() -> None:
+    assert parse_size("0." + "0" * 21 + "1 PB").bytes == Fraction(1, 10**7)
+
+
+@pytest.mark.parametrize(
+    ("text", "parse", "message", "hint"),
+    [
+        (
+            "101 y",
+            parse_duration,
+            "'101 y' is longer than 100 years",
+            "a duration is at most 100 y",
+        ),
+        ("1201 mo", parse_duration, "'1201 mo' is longer than 100 years", None),
+        ("36501d", parse_duration, "'36501d' is longer than 100 years", None),
+        ("1001 PB", parse_size, "'1001 PB' is more than 1000 PB", None),
+        ("0.5 B", parse_size, "'0.5 B' is less than a byte", None),
+        ("10001 Gbps", parse_link_speed, "'10001 Gbps' is faster than 10000 Gbps", None),
+        ("0.5 bps", parse_link_speed, "'0.5 bps' is slower than 1 bps", None),
+        ("1001 TB/s", parse_throughput, "'1001 TB/s' is faster than 1 PB/s", None),
+        ("0.5 B/h", parse_throughput, "'0.5 B/h' is slower than 1 B/h", None),
+    ],
+)
+def test_quantities_beyond_the_bounds(
+    text: str, parse: Any, message: str, hint: str | None
+) -> None:
+    with pytest.raises(UnitError) as raised:
+        check_bounds(parse(text), text)
+    assert str(raised.value) == message
+    assert raised.value.kind == "range"
+    if hint:
+        assert raised.value.hint == hint
+
+
+@pytest.mark.parametrize(
+    ("text", "parse"),
+    [
+        ("100 y", parse_duration),
+        ("1200 mo", parse_duration),
+        ("0 h", parse_duration),
+        ("1000 PB", parse_size),
+        ("1 B", parse_size),
+        ("0 GB", parse_size),  # zero is for each field to judge
+        ("10000 Gbps", parse_link_speed),
+        ("1 bps", parse_link_speed),
+        ("1000 TB/s", parse_throughput),
+        ("1 B/h", parse_throughput),
+    ],
+)
+def test_quantities_at_the_bounds(text: str, parse: Any) -> None:
+    check_bounds(parse(text), text)
+
+
+@settings(max_examples=200)
+@given(start=st.dates(EARLIEST, LATEST), months=st.integers(0, 1200), days=st.integers(0, 36500))
+def test_every_date_plus_every_duration_is_a_date(start: dt.date, months: int, days: int) -> None:
+    # The bounds keep all date arithmetic in range: the latest date plus 100 y.
+    assert parse_duration(f"{months} mo").after(start) <= dt.date(3100, 1, 1)
+    assert parse_duration(f"{days} d").after(start) <= dt.date(3100, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "date", [dt.date(1, 1, 1), dt.date(1899, 12, 31), dt.date(3000, 1, 1), dt.date(9999, 12, 31)]
+)
+def test_dates_outside_the_years_tripod_takes(date: dt.date) -> None:
+    with pytest.raises(UnitError) as raised:
+        check_date(date)
+    assert str(raised.value) == f"{date.isoformat()} is outside the years 1900 to 2999"
+    assert raised.value.hint == "dates run from 1900-01-01 to 2999-12-31"
 
 
 # ---------------------------------------------------------------- formatting

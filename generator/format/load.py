@@ -123,8 +123,10 @@ def load_model(
     check: Callable[[M, SourceMap], list[Finding]] | None = None,
     size: int | None = None,
     acknowledgeable: Sequence[str] | None = None,
+    references: Callable[[dict[str, Any], SourceMap], list[Finding]] | None = None,
 ) -> Loaded[M]:
-    """Reads and validates one file. `check` adds file-level reference problems;
+    """Reads and validates one file. `references` adds the problems of the file's ids
+    and references, read from its data; `check` adds file-level problems of its model;
     `acknowledgeable` are the finding codes an acknowledgement may name (any, when None)."""
     data, source, findings = read_yaml(raw, file, size)
     if data is None:
@@ -135,6 +137,9 @@ def load_model(
         message = f"expected a mapping of fields (like `id: ...`), got {validation.describe(data)}"
         findings.append(Finding(file, 1, 1, "schema/wrong-type", "error", message))
         return Loaded(file, None, findings, source)
+    if references is not None:
+        # On the data, not the model: in the same round as the type errors.
+        findings.extend(references(data, source))
     try:
         context = {"today": today, "acknowledgeable": _codes(acknowledgeable)}
         parsed = root.model_validate(_present(data), context=context)
@@ -158,12 +163,13 @@ def _load(
     today: Any,
     check: Any,
     acknowledgeable: Sequence[str] | None = None,
+    references: Any = None,
 ) -> Loaded[M]:
     read = reader.read_file(path, file)
     if isinstance(read, Finding):
         return Loaded(file, None, [read], SourceMap())
     raw, size = read
-    return load_model(raw, file, root, today, check, size, acknowledgeable)
+    return load_model(raw, file, root, today, check, size, acknowledgeable, references)
 
 
 def load_client(
@@ -177,9 +183,10 @@ def load_client(
     """
     stem = path.name.rsplit(".", 1)[0]
 
-    def problems(client: model.Client, source: SourceMap) -> list[Finding]:
+    def problems(data: dict[str, Any], source: SourceMap) -> list[Finding]:
         found = []
-        for problem in reference_problems(client, stem):
+        client_id = data.get("id") if isinstance(data.get("id"), str) else stem
+        for problem in reference_problems(data, stem):
             at = problem.path
             # A measured time is keyed by its system: the key is the reference.
             is_key = at[:-1] == ("disaster_recovery", "test", "measured")
@@ -188,11 +195,11 @@ def load_client(
             if problem.first is not None:
                 message += f" (first on line {source.locate(problem.first)[0]})"
             found.append(
-                Finding(file, line, column, problem.code, "error", message, problem.hint, client.id)
+                Finding(file, line, column, problem.code, "error", message, problem.hint, client_id)
             )
         return found
 
-    loaded = _load(path, file, model.Client, today, problems, acknowledgeable)
+    loaded = _load(path, file, model.Client, today, None, acknowledgeable, problems)
     client_id = loaded.model.id if loaded.model else stem
     loaded.findings = [f if f.client else replace(f, client=client_id) for f in loaded.findings]
     return loaded

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -34,6 +35,8 @@ from generator.format import units
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MAX = 64
+MAX_VERSION = 9999
+"""The highest agreement version: far more than a client ever signs."""
 _SLUG = re.compile(SLUG_PATTERN)
 
 
@@ -63,13 +66,20 @@ Slug = Annotated[
 ]
 
 
+def _unit_error(error: units.UnitError) -> PydanticCustomError:
+    context = {"hint": error.hint} if error.hint else None
+    return PydanticCustomError(error.kind, str(error), context)
+
+
 def _quantity(parse: Any, kind: str, example: str) -> Any:
     def validate(value: Any) -> Any:
         if isinstance(value, str):
             try:
-                return parse(value)
+                quantity = parse(value)
+                units.check_bounds(quantity, value)
             except units.UnitError as e:
-                raise PydanticCustomError("unit", str(e)) from None
+                raise _unit_error(e) from None
+            return quantity
         if isinstance(value, int | float) and not isinstance(value, bool):
             raise PydanticCustomError(
                 "unit", f"{_text(value)} has no unit: a {kind} is written like {example}"
@@ -102,7 +112,9 @@ _DURATION = _unit(
     _NUM + r" ?(m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wk|weeks?|mo|months?|y|yrs?|years?)$",
 )
 _SIZE = _unit(units.parse_size, "size", "420 GB", _NUM + r" ?([KMGTP]i?)?B$")
-_SPEED = _unit(units.parse_link_speed, "link speed", "200 Mbps", _NUM + r" ?[KMG]?bps$")
+_SPEED = _unit(
+    units.parse_link_speed, "link speed", "200 Mbps", _NUM + r" ?[KkMmGg]?(b[Pp][Ss]|B(P[Ss]|pS))$"
+)
 _RATE = _unit(
     units.parse_throughput, "throughput", "400 GB/h", _NUM + r" ?([KMGTP]i?)?B ?/ ?(h|s)$"
 )
@@ -110,6 +122,27 @@ Duration = Annotated[units.Duration, *_DURATION]
 Size = Annotated[units.Size, *_SIZE]
 LinkSpeed = Annotated[units.LinkSpeed, *_SPEED]
 Throughput = Annotated[units.Throughput, *_RATE]
+
+
+def _is_zero(value: Any) -> bool:
+    for name in ("number", "bytes", "bits_per_second", "bytes_per_second"):
+        amount = getattr(value, name, None)
+        if amount is not None:
+            return bool(amount == 0)
+    return False
+
+
+def _nonzero(hint: str) -> AfterValidator:
+    """Refuses zero where zero is nonsense (a backup every 0 h would meet any RPO);
+    the hint says what to write instead."""
+
+    def validate(value: Any) -> Any:
+        if _is_zero(value):
+            raise PydanticCustomError("zero", f"must be more than zero ({value})", {"hint": hint})
+        return value
+
+    return AfterValidator(validate)
+
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -120,9 +153,14 @@ def _date(value: Any) -> dt.date:
     text = _text(value)
     if isinstance(text, str) and _DATE.fullmatch(text):
         try:
-            return dt.date.fromisoformat(text)
+            date = dt.date.fromisoformat(text)
         except ValueError:
             raise PydanticCustomError("date", f"{text!r} is not a date on the calendar") from None
+        try:
+            units.check_date(date)
+        except units.UnitError as e:
+            raise _unit_error(e) from None
+        return date
     raise PydanticCustomError("date", "expected a date written YYYY-MM-DD, like 2026-03-02")
 
 
@@ -243,11 +281,11 @@ class Signatories(Model):
 
 
 class Agreement(Model):
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=MAX_VERSION)]
     """The agreement version being prepared: `tripod issue` freezes it."""
     effective: Date
     """The date the agreement takes effect."""
-    term: Duration
+    term: Annotated[Duration, _nonzero("write how long the agreement runs, like 12mo")]
     """How long the agreement runs from `effective`, such as 12mo."""
     signatories: Signatories
     """Who signs for each party."""
@@ -263,7 +301,9 @@ class System(Model):
     """Identifier used by backups, objectives and exclusions."""
     name: Text
     """What the client calls it."""
-    data: Size
+    data: Annotated[
+        Size, _nonzero("write how much data it holds, like 420 GB (an estimate will do)")
+    ]
     """How much data it holds, such as 420 GB: it drives the download time after a disaster."""
     criticality: Criticality
     """critical > important > deferrable; sets the default recovery order."""
@@ -281,7 +321,7 @@ class Copy(Model):
 
 
 class Schedule(Model):
-    every: Duration
+    every: Annotated[Duration, _nonzero("write how often it is due, like 90d or 12mo")]
     """How often it is due, such as 90d or 12mo."""
     last: PastDate | None = None
     """When it last happened (a record, not part of the terms; never in the future)."""
@@ -294,9 +334,11 @@ class Backup(Model):
     """Ids of the systems it covers."""
     method: Literal["image", "file", "database", "saas", "snapshot"]
     """What kind of backup it is."""
-    every: Duration
+    every: Annotated[
+        Duration, _nonzero("write how often the backup runs, like 4h: every 0 h would meet any RPO")
+    ]
     """Interval between backups; a system's RPO cannot be shorter than this."""
-    retention: Duration
+    retention: Annotated[Duration, _nonzero("write how long each backup is kept, like 30d")]
     """How long each backup is kept."""
     copies: Annotated[tuple[Copy, ...], Field(min_length=1)]
     """Where the copies are kept: at least two, at least one offsite (3-2-1)."""
@@ -316,11 +358,14 @@ class Hardware(Model):
 class Objective(Model):
     system: Slug
     """The system these objectives are for."""
-    rto: Duration
+    rto: Annotated[Duration, _nonzero("write the longest the client accepts waiting, like 8h")]
     """Recovery time objective: the longest the client accepts waiting for the system."""
     rpo: Duration
     """Recovery point objective: the most recent work the client accepts losing."""
-    mtd: Duration | None = None
+    mtd: (
+        Annotated[Duration, _nonzero("write how long the business can do without it, like 5d")]
+        | None
+    ) = None
     """Maximum tolerable downtime: the point past which the business is harmed for good."""
 
 
@@ -332,7 +377,9 @@ class Invocation(Model):
 
 
 class DrTest(Schedule):
-    measured: dict[Slug, Duration] = Field(default_factory=dict)
+    measured: dict[
+        Slug, Annotated[Duration, _nonzero("write the time the test took, like 30h")]
+    ] = Field(default_factory=dict)
     """Recovery times the last DR test measured, by system id (a record)."""
 
 
@@ -341,9 +388,11 @@ class DisasterRecovery(Model):
     """Where systems are recovered to after loss of the client's site."""
     hardware: Hardware
     """Replacement hardware for on-premises systems."""
-    download_bandwidth: LinkSpeed
+    download_bandwidth: Annotated[LinkSpeed, _nonzero("write the link's speed, like 200 Mbps")]
     """Speed of the link the backups are downloaded over, such as 200 Mbps."""
-    restore_rate: Throughput | None = None
+    restore_rate: (
+        Annotated[Throughput, _nonzero("write how fast data is written back, like 400 GB/h")] | None
+    ) = None
     """How fast data is written back once downloaded, such as 400 GB/h."""
     network_reconfiguration: Duration
     """Time to reconfigure the network at the recovery site."""
@@ -372,7 +421,9 @@ class BusinessContinuity(Model):
     """How staff, customers and suppliers are told what is happening."""
     plan_reviewed: PastDate | None = None
     """When the plan was last reviewed (a record)."""
-    review_every: Duration = units.Duration(Fraction(12), "mo")
+    review_every: Annotated[
+        Duration, _nonzero("write how often the plan is reviewed, like 12mo")
+    ] = units.Duration(Fraction(12), "mo")
     """How often the plan is reviewed; 12mo when omitted."""
 
 

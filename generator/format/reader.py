@@ -25,6 +25,13 @@ from generator.format.secrets import redact
 MAX_BYTES = 1_000_000  # the largest client seen is ~20 KB; anything near this is a mistake
 MAX_DEPTH = 32
 MAX_NODES = 100_000
+MAX_TEXT = 10_000
+"""The longest value or key, in characters: a few pages of text. Longer ones are
+refused before any pattern looks at them."""
+MAX_NUMBER = 100
+"""The most digits a plain scalar is read as a number with; a longer run of
+digits stays text (Python reads no integer of more than 4,300 digits, and no
+field takes a number anywhere near this long)."""
 
 Path_ = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -116,6 +123,8 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return _WORDS[value]
     if value[0] not in _NUMBER_START:  # most values: text, no pattern can match
         return value
+    if len(value) > MAX_NUMBER:
+        return value
     if _INT.fullmatch(value):
         base = 8 if value.startswith("0o") else 16 if value.startswith("0x") else 10
         number = SourceInt(int(value[2:] if base != 10 else value, base))
@@ -146,6 +155,7 @@ class _Reader:
     count: int = 0
     aliases: bool = False
     too_large: bool = False
+    untrusted: bool = False  # a value too long to look at
 
     def problem(self, node: yaml.Node, code: str, message: str, hint: str | None = None) -> None:
         mark = node.start_mark
@@ -180,6 +190,9 @@ class _Reader:
             )
         kind = type(node)
         if kind is yaml.ScalarNode:
+            if len(node.value) > MAX_TEXT:
+                self.too_long(node, dotted(path) or "the document")
+                return None
             return _scalar(cast(yaml.ScalarNode, node))
         depth += 1
         if kind is yaml.SequenceNode:
@@ -206,7 +219,20 @@ class _Reader:
             result[key] = self.read(value_node, key_path, depth)
         return result
 
+    def too_long(self, node: yaml.Node, where: str) -> None:
+        self.untrusted = True
+        self.problem(
+            node,
+            "schema/too-long",
+            f"{where}: the value is {len(node.value):,} characters long; "
+            f"a value is at most {MAX_TEXT:,}",
+            "shorten it: keep long documents elsewhere and name them here",
+        )
+
     def key(self, node: yaml.Node, path: Path_) -> str | None:
+        if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_TEXT:
+            self.too_long(node, f"a key in {dotted(path) or 'the document'}")
+            return None
         if type(node) is yaml.ScalarNode and not node.style and node.tag == _PLAIN:
             value: str = node.value
             if value and value[0] not in _NUMBER_START and value not in _WORDS and value != "<<":
@@ -264,6 +290,135 @@ def _at(text: str, index: int) -> Position:
 _ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
+def _line(text: str, line: int) -> str:
+    """The text of a 0-based line."""
+    start = 0
+    for _ in range(line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = text.find("\n", start)
+    return text[start : end if end >= 0 else len(text)].rstrip("\r")
+
+
+_KEY = re.compile(r"^\s*(?:- +)?[^#\s][^#]*?:(?:\s|$)")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _previous_line(text: str, line: int) -> tuple[int, str] | None:
+    """The 0-based number and text of the last line before `line` with content."""
+    for number in range(line - 1, -1, -1):
+        content = _line(text, number)
+        if content.strip() and not content.lstrip().startswith("#"):
+            return number, content
+    return None
+
+
+def _explain(e: yaml.MarkedYAMLError, text: str) -> tuple[Position, str, str | None]:
+    """PyYAML's complaint as a person reads it: at the line where the mistake
+    is (PyYAML often notices it on the next one) and, for the usual mistakes,
+    in words that say what to do."""
+    mark = e.problem_mark or e.context_mark
+    started = e.context_mark
+    context = e.context or ""
+    problem = e.problem or "cannot be parsed"
+    if mark is None:
+        return (1, 1), problem, None
+    at = (mark.line + 1, mark.column + 1)
+    line = _line(text, mark.line)
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    if "\t" in indent and (mark.column <= len(indent) or "tab" in problem):
+        return (
+            (mark.line + 1, indent.index("\t") + 1),
+            "a tab in the indentation",
+            "indent with spaces, not tabs: YAML does not allow tabs there",
+        )
+    later = started is not None and started.line < mark.line
+    if (
+        started is not None
+        and context == "while scanning a simple key"
+        and not later
+        and mark.index - started.index > 1024
+    ):
+        return (
+            (started.line + 1, started.column + 1),
+            "a key longer than 1,024 characters",
+            "a key is a field name: write the text as a value",
+        )
+    if started is not None and later and context == "while scanning a simple key":
+        return (
+            (started.line + 1, started.column + 1),
+            "this line has a key without a ':' after it",
+            "write key: value, with a space after the colon",
+        )
+    if started is not None and later and context == "while scanning a quoted scalar":
+        quote = _line(text, started.line)[started.column : started.column + 1]
+        return (
+            (started.line + 1, started.column + 1),
+            f"the quoted value that starts here is never closed with {quote}",
+            "close the quote; inside '...' a ' is written ''"
+            if quote == "'"
+            else 'close the quote; inside "..." a " is written \\"',
+        )
+    if started is not None and later and context.startswith("while parsing a flow "):
+        bracket = _line(text, started.line)[started.column : started.column + 1]
+        closing = {"[": "]", "{": "}"}.get(bracket, "")
+        return (
+            (started.line + 1, started.column + 1),
+            f"the {bracket} here is never closed with {closing}",
+            f"close it with {closing} on this line, or separate its entries with commas",
+        )
+    if problem.startswith("mapping values are not allowed"):
+        if ": " in line[: mark.column] or line[: mark.column].rstrip().endswith(":"):
+            return (
+                at,
+                "the value contains ': ', which YAML reads as another key",
+                'quote the value, like key: "value: with colon"',
+            )
+        previous = _previous_line(text, mark.line)
+        deeper = previous is not None and len(indent) > _indent(previous[1])
+        if previous is not None and not deeper and not _KEY.search(previous[1]):
+            number, content = previous
+            return (
+                (number + 1, len(content) - len(content.lstrip()) + 1),
+                "this line has a key without a ':' after it",
+                "write key: value, with a space after the colon",
+            )
+        return (
+            at,
+            "a key inside a value: this line is indented further than the key above",
+            "indent it like the keys above, or quote a value that contains ': '",
+        )
+    message = problem
+    if context:
+        where = (
+            f" that starts on line {started.line + 1}"
+            if context.startswith("while parsing") and later and started is not None
+            else ""
+        )
+        message += f" ({context}{where})"
+    hint = None
+    if "cannot start any token" in problem and line[mark.column : mark.column + 1] in ("@", "`"):
+        hint = "quote the value: @ and ` cannot start a plain YAML value"
+    elif problem == "did not find expected key" and line[mark.column - 1 : mark.column] == "'":
+        hint = "inside '...' a ' is written '', like 'it''s'"
+    elif problem == "did not find expected key" and line[mark.column - 1 : mark.column] == '"':
+        hint = "put the whole value inside the quotes"
+    elif problem == "did not find expected key" and line[mark.column : mark.column + 1] in (
+        "]",
+        "}",
+    ):
+        hint = f"remove the extra {line[mark.column]}"
+    elif problem.startswith("did not find expected") and mark.column == len(indent):
+        hint = "line it up with the entries above it: the indentation says where a line belongs"
+    elif problem.startswith("block sequence entries are not allowed"):
+        hint = "start the list on the next line, indented, or quote a value that starts with -"
+    return at, message, hint
+
+
 def _parse(text: str, file: str) -> yaml.Node | Finding | None:
     def problem(position: Position, message: str, hint: str | None = None) -> Finding:
         return Finding(file, *position, "schema/yaml", "error", f"not valid YAML: {message}", hint)
@@ -289,28 +444,7 @@ def _parse(text: str, file: str) -> yaml.Node | Finding | None:
             "delete it: it is invisible in most editors",
         )
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        position = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = e.problem or "cannot be parsed"
-        if e.context:
-            started = e.context_mark
-            where = (
-                f" that starts on line {started.line + 1}"
-                if e.context.startswith("while parsing")
-                and started is not None
-                and mark is not None
-                and started.line != mark.line
-                else ""
-            )
-            message += f" ({e.context}{where})"
-        hint = None
-        if (
-            mark is not None
-            and "cannot start any token" in message
-            and text[mark.index : mark.index + 1] == "\t"
-        ):
-            hint = "indent with spaces: YAML does not allow tabs"
-        return problem(position, message, hint)
+        return problem(*_explain(e, text))
     except yaml.YAMLError as e:
         return problem((1, 1), " ".join(str(e).split()))
     except RecursionError:  # the pure-Python parser on absurd nesting
@@ -349,7 +483,7 @@ def parse(
     data = reader.read(node, ())
     if reader.aliases:
         problems.extend(_alias_problems(text, file))
-    if reader.aliases or reader.too_large:
+    if reader.aliases or reader.too_large or reader.untrusted:
         data = None
     return data, reader.source, problems, text
 

@@ -26,6 +26,11 @@ def write_starter(clients_dir: Path, client_id: str, today: dt.date) -> Path:
             "like harbour-dental"
         )
     path = clients_dir / f"{client_id}.yaml"
+    if clients_dir.is_dir():
+        # Any spelling of the extension is the same client: a second file would be an error.
+        for other in clients_dir.iterdir():
+            if other.name.lower() in (f"{client_id}.yaml", f"{client_id}.yml"):
+                raise StarterError(f"clients/{other.name} already exists; it was left as it is")
     clients_dir.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as out:

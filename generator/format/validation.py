@@ -15,6 +15,7 @@ from generator.findings import Finding
 from generator.format import model
 from generator.format.reader import Path_, SourceMap, dotted
 from generator.format.secrets import redact
+from generator.format.units import shown
 
 PLACEHOLDER = re.compile(r"<[^<>\n]*>")
 """An unfilled placeholder of the starter file, such as `<name of the system>`."""
@@ -31,8 +32,17 @@ def describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, tuple | list):
         return "a list"
-    return f"{str(value)!r}"
+    return shown(str(value))
 
+
+_CUSTOM = {
+    "unit": "schema/bad-unit",
+    "range": "schema/out-of-range",
+    "zero": "schema/zero",
+    "date": "schema/bad-date",
+    "future_date": "schema/future-date",
+}
+"""The codes of the errors the models raise themselves."""
 
 _EXPECTED = {
     "string_type": "text",
@@ -112,13 +122,17 @@ def findings(
             message = f"missing required field {loc[-1]!r}" + (
                 f" in {dotted(loc[:-1])}" if len(loc) > 1 else ""
             )
-        elif kind in ("unit", "date", "future_date"):
-            code = {
-                "unit": "schema/bad-unit",
-                "date": "schema/bad-date",
-                "future_date": "schema/future-date",
-            }[kind]
+        elif kind in _CUSTOM:
+            code = _CUSTOM[kind]
             message = f"{where}: {err['msg']}"
+            hint = err.get("ctx", {}).get("hint")
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            code = "schema/out-of-range"
+            context = err.get("ctx", {})
+            if kind == "greater_than_equal":
+                message = f"{where}: {describe(value)} is less than {context.get('ge')}"
+            else:
+                message = f"{where}: {describe(value)} is more than {context.get('le')}"
         elif kind in _EXPECTED:
             code = "schema/wrong-type"
             message = f"{where}: expected {_EXPECTED[kind]}, got {describe(value)}"

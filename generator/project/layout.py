@@ -17,6 +17,11 @@ from generator.terms import archive
 from generator.terms import canonical as terms
 
 
+def is_client_file(name: str) -> bool:
+    """Whether a file name is a client file's: .yaml or .yml, in any case."""
+    return name.lower().endswith((".yaml", ".yml"))
+
+
 class ProjectError(UsageError):
     """The project cannot be used as asked (exit 2): a usage or environment problem."""
 
@@ -63,24 +68,30 @@ class Project:
             return str(path)
 
     def client_file(self, client_id: str) -> Path:
-        return self.clients_dir / f"{client_id}.yaml"
+        """The file of a client: `clients/<id>.yaml`, or the one there is under
+        another spelling of the extension (`.yml`, `.YAML`...)."""
+        default = self.clients_dir / f"{client_id}.yaml"
+        if default.is_file() or not self.clients_dir.is_dir():
+            return default
+        spelt = [p for p in self.client_files() if p.name.rsplit(".", 1)[0] == client_id]
+        return spelt[0] if spelt else default
 
     def client_files(self, names: tuple[str, ...] = ()) -> list[Path]:
-        """The files of the named clients (ids or paths), or of every client."""
+        """The files of the named clients (ids or paths), or of every client: every
+        spelling of the extension (.yaml, .yml, .YAML, .Yml...) is the same."""
         if not names:
             if not self.clients_dir.is_dir():
                 return []
             return sorted(
-                p
-                for p in self.clients_dir.iterdir()
-                if p.suffix in (".yaml", ".yml") and p.is_file()
+                p for p in self.clients_dir.iterdir() if is_client_file(p.name) and p.is_file()
             )
         files = []
         for name in names:
-            path = Path(name) if name.endswith((".yaml", ".yml")) else self.client_file(name)
-            if not name.endswith((".yaml", ".yml")) and not is_id(name):
+            is_path = is_client_file(name)
+            if not is_path and not is_id(name):
                 raise ProjectError(f"{name!r} is not a client id")
-            if not path.is_absolute() and name.endswith((".yaml", ".yml")):
+            path = Path(name) if is_path else self.client_file(name)
+            if not path.is_absolute() and is_path:
                 path = Path.cwd() / path
             if not path.is_file():
                 raise ProjectError(f"no client {name!r}: {self.display(path)} does not exist")

@@ -153,6 +153,41 @@ class Portfolio:
         return sorted(found, key=Finding.sort_key)
 
 
+def _stem(path: Path) -> str:
+    return path.name.rsplit(".", 1)[0]
+
+
+def _spellings(project: Project) -> dict[str, list[Path]]:
+    """Every client file by the id its name gives, in name order."""
+    found: dict[str, list[Path]] = {}
+    for path in project.client_files():
+        found.setdefault(_stem(path), []).append(path)
+    return found
+
+
+def _refuse_twins(
+    loaded: Loaded[model.Client], project: Project, path: Path, twins: list[Path]
+) -> None:
+    """Two files for one client id (`x.yaml` and `x.yml`): one error naming them all,
+    and neither is built, since either could be the one meant."""
+    others = " and ".join(project.display(p) for p in twins if p != path)
+    line, column = loaded.source.locate(("id",))
+    client_id = _stem(path)
+    loaded.model = None
+    loaded.findings.append(
+        Finding(
+            project.display(path),
+            line,
+            column,
+            "schema/duplicate-client",
+            "error",
+            f"the client {client_id!r} also has the file {others}",
+            "keep one file per client: merge them into one and remove the other",
+            client_id,
+        )
+    )
+
+
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """Loading makes many small objects and no reference cycles to speak of;
@@ -178,9 +213,16 @@ def _check_project(project: Project, names: tuple[str, ...], today: dt.date) -> 
     template = project.template_fingerprint() if provider.model else ""
     codes = acknowledgeable()
     records = []
-    for path in project.client_files(names):
+    spellings = _spellings(project)
+    files = project.client_files(names)
+    for path in files:
         file = project.display(path)
+        twins = spellings.get(_stem(path), [path]) if path.parent == project.clients_dir else []
+        if len(twins) > 1 and path != twins[0] and twins[0] in files:
+            continue  # one record per client id: the first file's names the others
         loaded = load_client(path, file, today, codes)
+        if len(twins) > 1:
+            _refuse_twins(loaded, project, path, twins)
         record = ClientRecord(
             file, loaded, list(loaded.findings), provider.model, project.agreements_dir, template
         )
