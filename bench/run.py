@@ -147,19 +147,20 @@ def naive(root: Path, ids: list[str], sample: int) -> float:
 
 
 def long_value(scratch: Path, ids: list[str], root: Path, size: int = 900_000) -> float:
-    """`tripod check` of one client whose notes hold `size` characters that keep the
-    secret scan busy: prose with keywords, slashes and addresses, and a word of
-    100,000 letters (a pasted blob). The scan is linear, so this costs about what
-    reading the file does; a quadratic pattern once made such a note take minutes."""
+    """`tripod check` of one client whose exclusions hold `size` characters that keep
+    the secret scan busy: prose with keywords, slashes and addresses, and blobs of
+    letters, in entries just under the reader's limit of 10,000 characters each.
+    The scan is linear, so this costs about what reading the file does; a quadratic
+    pattern once made such a note take minutes."""
     project = scratch / "long-value"
     (project / "clients").mkdir(parents=True)
     shutil.copy(root / "provider.yaml", project / "provider.yaml")
     shutil.copytree(root / "certs", project / "certs")
     words = "the admin password is rotated by the provider, login user / see the vault, https://"
-    blob = "a" * 100_000
-    note = (words + " ") * ((size - len(blob)) // (len(words) + 1)) + blob
+    entry = (words + " ") * (5_000 // (len(words) + 1)) + "a" * 4_900
+    items = "".join(f"  - {json.dumps(entry)}\n" for _ in range(size // len(entry)))
     text = (root / "clients" / f"{ids[0]}.yaml").read_text("utf-8")
-    text = text.replace("communications: SMS call tree", f"communications: {json.dumps(note)}")
+    text = text.replace("exclusions:\n", "exclusions:\n" + items, 1)
     (project / "clients" / f"{ids[0]}.yaml").write_text(text, "utf-8")
     seconds, _ = timed([str(BIN / "tripod"), "check"], project)
     return seconds

@@ -25,7 +25,8 @@ from generator.rules.registry import RULES, Context, Hit, Path_, declare, rule
 declare(
     "secret-like-value",
     "error",
-    "A value looks like a secret (an access key, a private key block, `password=`): "
+    "A value looks like a secret (an access key, a private key block, `password=`, "
+    "a password or passphrase in prose, a recovery key): "
     "it would be published. Found while loading, in any file.",
     leg=None,
 )
