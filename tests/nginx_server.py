@@ -67,7 +67,7 @@ http {{
     default_type application/octet-stream;
     access_log off;
 {temp}
-    include {self.target / "nginx" / "tripod.conf"};
+    include {quoted_include(self.target / "nginx" / "tripod.conf")};
 }}
 """
         )
@@ -148,6 +148,16 @@ http {{
             return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, body)
         finally:
             connection.close()
+
+
+def quoted_include(path: Path) -> str:
+    """A path as nginx's `include` reads it whatever its characters: in double
+    quotes, with `\\` and `"` escaped, and glob(3)'s `*?[` escaped (nginx reads
+    a path with one of those as a pattern)."""
+    text = str(path)
+    if any(c in text for c in "*?["):
+        text = "".join("\\" + c if c in "*?[\\" else c for c in text)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def start_nginx(target: Path, folder: Path, port: int) -> Nginx:

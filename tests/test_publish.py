@@ -648,3 +648,40 @@ def test_rollback_and_keep(republished: Served) -> None:
     assert "nginx configuration" not in run.err
     assert (site.target / "nginx" / "tripod.conf").read_text() == conf
     assert site.acme(page).status == 200
+
+
+# ------------------------------------------------------------------ paths and permissions
+
+
+def test_a_target_path_with_spaces_and_braces_is_written_quoted(
+    served: Served, tmp_path: Path
+) -> None:
+    """A space would end the path, `;` end the directive, `}` the block, and `[`
+    make `include` a pattern: quoted, nginx reads the path as it is."""
+    target = tmp_path / 'srv with space; } { "quoted" [x] #1'
+    port = free_port()
+    run = served.project.tripod("publish", "--target", str(target), "--listen", f"127.0.0.1:{port}")
+    assert run.code == 0, run.err
+    added = access(served.project, target, "add", "acme", ACME_USER, password=ACME_PASSWORD)
+    assert added.code == 0, added.err
+    server = start_nginx(target, tmp_path / "nginx", port)  # `nginx -t` first
+    try:
+        page = server.get("/clients/acme/current/", ACME_USER, ACME_PASSWORD)
+        assert page.status == 200
+        assert page.body == (target / "current" / "clients/acme/current/index.html").read_bytes()
+        assert server.get("/clients/acme/current/").status == 401
+        assert server.get("/clients/nosuch/current/", STAFF_USER, "wrong").status == 401
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("name", ["srv$client", "srv\nroot /", "srv\tx"])
+def test_a_target_path_nginx_cannot_be_given_is_refused(
+    served: Served, tmp_path: Path, name: str
+) -> None:
+    target = tmp_path / name
+    run = served.project.tripod("publish", "--target", str(target))
+    assert run.code == 2
+    assert run.err.startswith(f"tripod: --target {str(target)!r}: write an absolute path"), run.err
+    assert run.err.count("\n") == 1
+    assert not target.exists()

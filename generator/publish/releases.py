@@ -22,7 +22,7 @@ from generator import files
 from generator.project.layout import Project
 from generator.publish import CURRENT, NGINX, RELEASES, access
 from generator.publish import PublishError as PublishError  # the command line's name for it
-from generator.publish.config import Server, write_config
+from generator.publish.config import Server, check_path, write_config
 
 _RELEASE = re.compile(r"[0-9]{8}T[0-9]{6}Z(?:-[0-9]+)?")
 _REMEMBERED = "server.json"
@@ -49,6 +49,7 @@ def publish(project: Project, target: Path, server: Server | None, keep: int = 5
     if not (site / "internal" / "index.html").is_file():
         raise PublishError("there is no built site to publish: run tripod build first")
     target = target.resolve()
+    check_path("--target", str(target))
     if target == site.resolve() or target.is_relative_to(site.resolve()):
         raise PublishError("the target cannot be inside site/: tripod build replaces it")
     ids = [p.stem for p in project.client_files()]
