@@ -293,13 +293,55 @@ def test_the_staff_read_every_clients_site_with_their_own_credentials(served: Se
         assert response.body == served.file(path)
 
 
+def _answer(response: Response) -> tuple[int, dict[str, str], bytes]:
+    """A response as a client sees it, but for the time it was sent."""
+    return (
+        response.status,
+        {k: v for k, v in response.headers.items() if k != "date"},
+        response.body,
+    )
+
+
 def test_an_unknown_client_is_refused_exactly_like_a_known_one(served: Served) -> None:
-    for user, password in ((ACME_USER, ACME_PASSWORD), (ACME_USER, "a wrong password!")):
-        known = served.nginx.get("/clients/other/current/", user, password)
-        unknown = served.nginx.get("/clients/nosuch/current/", user, password)
-        assert known.status == unknown.status == 401
-        assert known.body == unknown.body
-        assert unknown.headers.get("www-authenticate") == known.headers.get("www-authenticate")
+    credentials = [
+        (ACME_USER, ACME_PASSWORD),  # a client's user, at another client
+        (ACME_USER, "a wrong password!"),
+        (STAFF_USER, "not the staff password"),  # a name in every client's file
+        ("nobody", "a wrong password!"),  # a name in no file
+        (None, None),
+    ]
+    for path in ("current/", "current/backups/", "versions.json", "current/agreement-draft.pdf"):
+        for user, password in credentials:
+            known = served.nginx.get(f"/clients/other/{path}", user, password)
+            unknown = served.nginx.get(f"/clients/nosuch/{path}", user, password)
+            assert known.status == 401, (path, user)
+            assert _answer(unknown) == _answer(known), (path, user)
+
+
+def test_an_unknown_client_costs_the_same_password_check_as_a_known_one(served: Served) -> None:
+    """The time of a refusal is the time of the password check: a name in the
+    client's file costs one SHA-512-crypt, a name in none costs nothing. An
+    unknown client is checked against the staff's file, whose entries are in
+    every client's file with the same hashes: the same names cost the same
+    work. That the check happens is seen without a clock: the staff's right
+    password passes it (and finds nothing there), a wrong one does not."""
+    site = (served.target / "nginx" / "tripod-site.conf").read_text()
+    refused = site[site.index("location @refused {") :].split("}", 1)[0]
+    staff_file = served.target / "access" / "staff.htpasswd"
+    assert f'auth_basic_user_file "{staff_file}";' in refused
+    assert 'auth_basic "Tripod";' in refused  # the realm of the clients' sites
+    staff = dict(line.split(":", 1) for line in staff_file.read_text().splitlines())
+    for client in ("acme", "other"):
+        served_file = served.target / "access" / "served" / f"{client}.htpasswd"
+        entries = dict(line.split(":", 1) for line in served_file.read_text().splitlines())
+        assert {user: entries[user] for user in staff} == staff
+    assert all(h.startswith("$6$") and "rounds=" not in h for h in staff.values())
+
+    unknown = served.nginx.get("/clients/nosuch/current/", STAFF_USER, STAFF_PASSWORD)
+    assert unknown.status == 404  # checked, and right: the staff know the clients anyway
+    assert b"Southern Cross IT" not in unknown.body
+    wrong = served.nginx.get("/clients/nosuch/current/", STAFF_USER, STAFF_PASSWORD + "!")
+    assert wrong.status == 401
 
 
 @pytest.mark.parametrize(
