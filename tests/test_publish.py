@@ -692,6 +692,61 @@ def test_rollback_and_keep(republished: Served) -> None:
     assert site.acme(page).status == 200
 
 
+# ------------------------------------------------------------------ the layout's promises
+
+
+def test_a_symbolic_link_in_the_built_site_is_never_published(
+    served: Served, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the provider's private notes\n")
+    project = TinyProject(tmp_path / "project")
+    shutil.copytree(served.project.root, project.root, symlinks=True)
+    link = project.root / "site" / "clients" / "acme" / "current" / "notes.txt"
+    link.symlink_to(secret)
+    target = tmp_path / "srv"
+    run = project.tripod("publish", "--target", str(target))
+    assert run.code == 2, run.err
+    assert run.err == (
+        f"tripod: {link} is a symbolic link: a release holds no links (build again,"
+        " and put no links into site/)\n"
+    )
+    assert not (target / "current").exists()
+    assert [p for p in (target / "releases").iterdir()] == []  # no half-made release left
+
+
+def test_nginx_follows_no_symbolic_link_inside_a_release(served: Served, tmp_path: Path) -> None:
+    """A link put into the live release by hand (publish makes none) is not followed."""
+    secret_dir = tmp_path / "outside"
+    secret_dir.mkdir()
+    (secret_dir / "index.html").write_text("the provider's private notes\n")
+    (secret_dir / "notes.txt").write_text("the provider's private notes\n")
+    folder = served.release / "clients" / "acme" / "current"
+    links = {
+        folder / "notes.txt": secret_dir / "notes.txt",
+        folder / "outside": secret_dir,
+        folder / "twin.html": folder / "index.html",  # even to a file inside the release
+    }
+    try:
+        for link, to in links.items():
+            link.symlink_to(to)
+        for path in (
+            "/clients/acme/current/notes.txt",
+            "/clients/acme/current/outside/",
+            "/clients/acme/current/outside/notes.txt",
+            "/clients/acme/current/twin.html",
+        ):
+            for user, password in ((ACME_USER, ACME_PASSWORD), (STAFF_USER, STAFF_PASSWORD)):
+                response = served.nginx.get(path, user, password)
+                assert response.status in (401, 403, 404), (path, user, response.status)
+                assert b"private notes" not in response.body
+                assert b"Acme Dental" not in response.body
+        assert served.acme("/clients/acme/current/").status == 200  # the real page still is
+    finally:
+        for link in links:
+            link.unlink(missing_ok=True)
+
+
 # ------------------------------------------------------------------ paths and permissions
 
 
@@ -727,3 +782,23 @@ def test_a_target_path_nginx_cannot_be_given_is_refused(
     assert run.err.startswith(f"tripod: --target {str(target)!r}: write an absolute path"), run.err
     assert run.err.count("\n") == 1
     assert not target.exists()
+
+
+def test_a_symbolic_link_among_the_site_assets_is_refused(
+    tiny: TinyProject, tmp_path: Path
+) -> None:
+    """templates/site/assets is copied into every client's site: a link there
+    would copy what it points at (any file of the building machine) into each."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the provider's private notes\n")
+    tiny.client()
+    tiny.write("templates/site/assets/stylesheets/extra.css", "p { margin: 0 }\n")
+    link = tiny.root / "templates" / "site" / "assets" / "notes.txt"
+    link.symlink_to(secret)
+    run = tiny.tripod("build")
+    assert run.code == 2, (run.out, run.err)
+    assert run.err.splitlines()[-1] == (
+        f"tripod: {link} is a symbolic link: a site's assets are copied into every client's"
+        " site, so put the file itself there"
+    )
+    assert not any((tiny.root / "site").rglob("notes.txt"))

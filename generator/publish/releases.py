@@ -130,13 +130,24 @@ def _release_name(releases: Path) -> str:
 
 
 def _copy(source: Path, target: Path) -> None:
-    """A built folder without its dotfiles (the build's own records), as hard links."""
-    shutil.copytree(
-        source,
-        target,
-        ignore=lambda _, names: [n for n in names if n.startswith(".")],
-        copy_function=files.link_or_copy,
-    )
+    """A built folder without its dotfiles (the build's own records), as hard links.
+
+    A symbolic link is refused: copying it would copy whatever it points at (a
+    file anywhere on this machine) into the release, where nginx serves it."""
+
+    def ignored(folder: str, names: list[str]) -> list[str]:
+        for name in names:
+            path = Path(folder) / name
+            if not name.startswith(".") and path.is_symlink():
+                raise PublishError(
+                    f"{path} is a symbolic link: a release holds no links (build again,"
+                    " and put no links into site/)"
+                )
+        return [n for n in names if n.startswith(".")]
+
+    if source.is_symlink():
+        raise PublishError(f"{source} is a symbolic link: a release holds no links")
+    shutil.copytree(source, target, ignore=ignored, copy_function=files.link_or_copy)
 
 
 def _switch(target: Path, name: str) -> None:
