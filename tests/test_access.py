@@ -406,6 +406,14 @@ ERRORS = [
     ("empty-password", (*A_USER, "alice", "--password-stdin"), "", "is 0 characters"),
     ("control-char", (*A_USER, "alice", "--password-stdin"), PASSWORD + "\r", "control character"),
     ("tab", (*A_USER, "alice", "--password-stdin"), "with\ta tab inside", "control character"),
+    ("twelve-spaces", (*A_USER, "alice", "--password-stdin"), " " * 12, "the password is easy to guess: Repeats like \"aaa\" are easy to guess."),
+    ("twelve-a", (*A_USER, "alice", "--password-stdin"), "a" * 12, "the password is easy to guess: Repeats like"),
+    ("common", (*A_USER, "alice", "--password-stdin"), "password1234", "the password is easy to guess: "),
+    ("keyboard", (*A_USER, "alice", "--password-stdin"), "qwertyuiop123", "the password is easy to guess"),
+    ("user-name", (*A_USER, "jonathan.smithers", "--password-stdin"), "jonathan.smithers", "the password is easy to guess"),
+    ("long-but-weak", (*A_USER, "alice", "--password-stdin"), "a" * 200, "the password is easy to guess"),
+    ("512-bytes", (*A_USER, "alice", "--password-stdin"), ("Quill fox jumps " * 32), "the password is 512 bytes; nginx checks at most 511, so it could never sign in"),
+    ("512-bytes-utf8", (*A_USER, "alice", "--password-stdin"), "Zürich " * 64, "the password is 512 bytes"),
     ("colon-user", (*A_USER, "al:ice", "--password-stdin"), PASSWORD, "'al:ice' is not a user name"),
     ("empty-user", (*A_USER, "", "--password-stdin"), PASSWORD, "'' is not a user name"),
     ("space-user", (*A_USER, "al ice", "--password-stdin"), PASSWORD, "'al ice' is not a user name"),
@@ -607,3 +615,27 @@ def test_a_name_is_the_staffs_or_clients_never_both(tmp_path: Path) -> None:
         access.add(target, "other", "sam", PASSWORD)
     assert access.users(target, None) == ["sam"]
     assert access.users(target, "other") == []
+
+
+# ------------------------------------------------------- passwords nginx takes
+
+
+def test_a_password_of_511_bytes_is_taken_and_crypt_checks_it(tiny: TinyProject) -> None:
+    """crypt() takes a passphrase of up to 511 bytes: the longest Tripod takes."""
+    target, password = tiny.root / "T", ("Quill fox jumps " * 32)[:511]
+    run = add_user(tiny, target, "acme", "alice", password=password)
+    assert run.code == 0, run.err
+    [(_, hashed)] = lines(htpasswd(target))
+    assert verifies(password, hashed)
+    if LIBC_CRYPT is not None:  # what nginx calls
+        assert LIBC_CRYPT(password, hashed) == hashed
+        assert LIBC_CRYPT(password + "x", hashed) in (None, "*0", "*1")  # 512: refused
+
+
+def test_the_weak_password_feedback_is_zxcvbns(tiny: TinyProject) -> None:
+    run = add_user(tiny, tiny.root / "T", "acme", "alice", password="aaaaaaaaaaaa")
+    assert run.err == (
+        'tripod: the password is easy to guess: Repeats like "aaa" are easy to guess.'
+        " Add another word or two. Uncommon words are better. Avoid repeated words and"
+        " characters. (a passphrase of a few uncommon words is easiest)\n"
+    )
