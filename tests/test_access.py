@@ -102,9 +102,17 @@ def tripod_access(project: TinyProject, *args: str, password: str | None = None)
 
 
 def add_user(project: TinyProject, target: Path, *names: str, password: str) -> Run:
-    """`tripod access add NAMES --password-stdin --target TARGET`, the password piped."""
+    """`tripod access add NAMES --password-stdin --allow-unpublished --target TARGET`,
+    the password piped (the targets here hold no release)."""
     return tripod_access(
-        project, "add", *names, "--password-stdin", "--target", str(target), password=password
+        project,
+        "add",
+        *names,
+        "--password-stdin",
+        "--allow-unpublished",
+        "--target",
+        str(target),
+        password=password,
     )
 
 
@@ -359,7 +367,9 @@ def test_the_target_can_come_from_the_environment(
 ) -> None:
     target, elsewhere = tiny.root / "T", tiny.root / "elsewhere"
     monkeypatch.setenv("TRIPOD_PUBLISH_TARGET", str(target))
-    run = tripod_access(tiny, "add", "acme", "alice", "--password-stdin", password=PASSWORD)
+    run = tripod_access(
+        tiny, "add", "acme", "alice", "--password-stdin", "--allow-unpublished", password=PASSWORD
+    )
     assert run.code == 0, run.err
     assert [user for user, _ in lines(htpasswd(target))] == ["alice"]
     listed = tripod_access(tiny, "list", "acme")
@@ -399,7 +409,7 @@ def test_the_file_is_readable_by_owner_and_group_whatever_the_umask(
 
 # ------------------------------------------------------------------ errors
 
-A_USER = ("add", "acme")
+A_USER = ("add", "--allow-unpublished", "acme")
 ERRORS = [
     # (id, arguments before --target, password or None, what the line says)
     ("short", (*A_USER, "alice", "--password-stdin"), "x" * (MIN_LENGTH - 1), "use at least 12"),
@@ -420,7 +430,7 @@ ERRORS = [
     ("dot-user", (*A_USER, ".alice", "--password-stdin"), PASSWORD, "is not a user name"),
     ("newline-user", (*A_USER, "bob\nmallory", "--password-stdin"), PASSWORD, "is not a user name"),
     ("long-user", (*A_USER, "a" * 65, "--password-stdin"), PASSWORD, "is not a user name"),
-    ("dash-user", ("add", "--password-stdin", "--", "acme", "-x"), PASSWORD, "'-x' is not a user name"),
+    ("dash-user", ("add", "--password-stdin", "--allow-unpublished", "--", "acme", "-x"), PASSWORD, "'-x' is not a user name"),
     ("dotdot-client", ("add", "../etc", "alice", "--password-stdin"), PASSWORD, "'../etc' is not a client id"),
     ("upper-client", ("add", "ACME", "alice", "--password-stdin"), PASSWORD, "'ACME' is not a client id"),
     ("slash-client", ("add", "acme/../../x", "alice", "--password-stdin"), PASSWORD, "is not a client id"),
@@ -639,3 +649,36 @@ def test_the_weak_password_feedback_is_zxcvbns(tiny: TinyProject) -> None:
         " Add another word or two. Uncommon words are better. Avoid repeated words and"
         " characters. (a passphrase of a few uncommon words is easiest)\n"
     )
+
+
+# ------------------------------------------------------- clients that exist
+
+
+def test_a_user_for_a_client_that_is_not_published_is_refused(tiny: TinyProject) -> None:
+    target = tiny.root / "T"
+    (target / "current" / "clients" / "acme").mkdir(parents=True)
+    before = all_files(tiny.root)
+    typo = tripod_access(
+        tiny, "add", "acmee", "alice", "--password-stdin", "--target", str(target),
+        password=PASSWORD,
+    )  # fmt: skip
+    assert_error(
+        typo,
+        f"acmee is not in the release published at {target}: check the id, or give"
+        " --allow-unpublished to add a user before the client's first publish",
+    )
+    assert all_files(tiny.root) == before
+    published = tripod_access(
+        tiny, "add", "acme", "alice", "--password-stdin", "--target", str(target),
+        password=PASSWORD,
+    )  # fmt: skip
+    assert (published.code, published.err) == (0, "alice can now read acme's site\n")
+    early = add_user(tiny, target, "other", "olga", password=OTHER_PASSWORD)
+    assert early.code == 0, early.err
+    assert early.err.splitlines()[-1] == "note: other is not in the published release (yet)"
+    assert [u for u, _ in lines(htpasswd(target, "other"))] == ["olga"]
+    staff = tripod_access(
+        tiny, "add", "--staff", "sam", "--password-stdin", "--target", str(target),
+        password=STAFF_PASSWORD,
+    )  # fmt: skip
+    assert staff.code == 0, staff.err  # the dashboard is no client

@@ -145,20 +145,38 @@ def _password(from_stdin: bool) -> str:
 @click.argument("names", nargs=-1, required=True, metavar="[CLIENT] USER")
 @click.option("--staff", is_flag=True, help="A user of the internal dashboard, not of a client.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--allow-unpublished",
+    is_flag=True,
+    help="Add a user to a client that is not in the published release (yet).",
+)
 @_TARGET
-def access_add(names: tuple[str, ...], staff: bool, password_stdin: bool, target: Path) -> None:
+def access_add(
+    names: tuple[str, ...],
+    staff: bool,
+    password_stdin: bool,
+    allow_unpublished: bool,
+    target: Path,
+) -> None:
     """Let USER read CLIENT's site (or, with --staff, the dashboard); sets a new
     password for an existing user."""
     from generator.publish.access import AccessError, add
 
     client, user = _split(names, staff)
+    published = client is None or (target / "current" / "clients" / client).is_dir()
+    if not published and not allow_unpublished:
+        # A mistyped id would otherwise get a user nobody can ever use.
+        raise UsageError(
+            f"{client} is not in the release published at {target}: check the id, or give"
+            " --allow-unpublished to add a user before the client's first publish"
+        )
     try:
         new = add(target, client, user, _password(password_stdin))
     except AccessError as e:
         raise UsageError(str(e)) from None
     what = "the dashboard" if client is None else f"{client}'s site"
     click.echo(f"{user} {'can now read' if new else 'has a new password for'} {what}", err=True)
-    if client is not None and not (target / "current" / "clients" / client).is_dir():
+    if not published:
         click.echo(f"note: {client} is not in the published release (yet)", err=True)
 
 
