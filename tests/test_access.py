@@ -24,8 +24,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import nginx_server  # noqa: F401  (sets the user nginx runs as in these tests)
 from conftest import TRIPOD, Run, TinyProject, system_tool
-from generator.publish import access
+from generator.publish import PublishError, access, readable
 from generator.publish.access import MIN_LENGTH, AccessError, hash_password, sha512_crypt
 
 OPENSSL = "/usr/bin/openssl"
@@ -682,3 +683,68 @@ def test_a_user_for_a_client_that_is_not_published_is_refused(tiny: TinyProject)
         password=STAFF_PASSWORD,
     )  # fmt: skip
     assert staff.code == 0, staff.err  # the dashboard is no client
+
+
+# ------------------------------------------------------- what nginx can read
+
+
+@pytest.fixture
+def reachable() -> Iterator[Path]:
+    """A folder any user may enter (pytest's own are its owner's alone)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="tripod-readable-", dir="/tmp"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_what_nginx_cannot_read_is_said_with_the_command_that_fixes_it(reachable: Path) -> None:
+    """From owners and modes, for a user who is neither the files' owner nor in
+    their group (any user can run this: no file changes owner)."""
+    target = reachable / "T"
+    access.add(target, "acme", "alice", PASSWORD)
+    access.add(target, None, "sam", STAFF_PASSWORD)
+    me = os.geteuid()
+    gid = htpasswd(target, None).stat().st_gid
+    stranger = readable.Reader("www-data", me + 1, "www-data", frozenset({gid + 1}))
+    member = readable.Reader("www-data", me + 1, "www-data", frozenset({gid}))
+    folder = target / "access"
+    fix = (
+        f"run chgrp -R www-data {folder} && chmod -R g+rX {folder}"
+        f" && find {folder} -type d -exec chmod g+s {{}} +"
+    )
+    assert readable.problem(stranger, folder, readable.served(target)) == (
+        f"nginx (www-data) cannot read {folder / 'staff.htpasswd'}: {fix}"
+    )
+    assert readable.problem(member, folder, readable.served(target)) is None
+    (folder / "served").chmod(0o700)
+    assert readable.problem(member, folder, readable.served(target)) == (
+        f"nginx (www-data) cannot read {folder / 'served'}: {fix}"
+    )
+    (folder / "served").chmod(0o750)
+    target.chmod(0o700)
+    assert readable.problem(member, folder, readable.served(target)) == (
+        f"nginx (www-data) cannot enter {target}: run chmod o+x {target} (or publish elsewhere)"
+    )
+    target.chmod(0o755)
+    root = readable.Reader("root", 0, "root", frozenset({0}))
+    assert readable.problem(root, folder, readable.served(target)) is None
+
+
+def test_the_nginx_user_comes_from_nginx_conf_or_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = tmp_path / "nginx.conf"
+    monkeypatch.setattr(readable, "NGINX_CONF", conf)
+    assert readable.nginx_user(None) is None  # no nginx here: nothing to check
+    conf.write_text("# the workers\nuser  root root;\nworker_processes auto;\n")
+    found = readable.nginx_user(None)
+    assert found is not None and (found.name, found.uid) == ("root", 0)
+    with pytest.raises(
+        PublishError, match="nginx's user 'no-such-user' is not a user of this host"
+    ):
+        readable.nginx_user("no-such-user")

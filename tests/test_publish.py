@@ -784,6 +784,66 @@ def test_a_target_path_nginx_cannot_be_given_is_refused(
     assert not target.exists()
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="nginx's workers change user only when run as root")
+def test_publish_says_what_to_run_when_nginx_cannot_read_the_access_files(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Published as root, the access files are root's with mode 0640; nginx's
+    workers run as www-data: the first sign-in would answer 500. Publish and
+    `access add` say so, and the command they print is all it takes."""
+    import grp
+    import pwd
+    import subprocess
+    import tempfile
+
+    try:
+        pwd.getpwnam("www-data")
+        group = grp.getgrgid(pwd.getpwnam("www-data").pw_gid).gr_name
+    except KeyError:
+        pytest.skip("no www-data user")
+    # www-data must reach the target: not under pytest's own 0700 folder.
+    target = Path(tempfile.mkdtemp(prefix="tripod-readable-", dir="/tmp"))
+    target.chmod(0o755)
+    monkeypatch.setenv("TRIPOD_NGINX_USER", "www-data")
+    server = None
+    try:
+        port = free_port()
+        run = served.project.tripod(
+            "publish", "--target", str(target), "--listen", f"127.0.0.1:{port}"
+        )
+        access_dir = target / "access"
+        assert run.code == 1, run.err
+        last = run.err.splitlines()[-1]
+        command = (
+            f"chgrp -R {group} {access_dir} && chmod -R g+rX {access_dir}"
+            f" && find {access_dir} -type d -exec chmod g+s {{}} +"
+        )
+        assert last == (
+            f"tripod: nginx (www-data) cannot read {access_dir / 'staff.htpasswd'}: run {command}"
+        )
+        assert f"{target}/current -> releases/" in run.err  # published all the same
+        added = access(served.project, target, "add", "acme", ACME_USER, password=ACME_PASSWORD)
+        assert added.code == 1
+        assert added.err.splitlines() == [f"{ACME_USER} can now read acme's site", last]
+
+        server = start_nginx(target, tmp_path / "nginx", port, user="www-data")
+        page = "/clients/acme/current/"
+        assert server.get(page, ACME_USER, ACME_PASSWORD).status == 500  # as it was
+
+        subprocess.run(command, shell=True, check=True)
+        assert server.get(page, ACME_USER, ACME_PASSWORD).status == 200
+        again = served.project.tripod("publish", "--target", str(target))
+        assert again.code == 0, again.err
+        added = access(served.project, target, "add", "acme", "bob", password=OTHER_PASSWORD)
+        assert added.code == 0, added.err
+        assert server.get(page, "bob", OTHER_PASSWORD).status == 200
+        assert server.get(page, ACME_USER, ACME_PASSWORD).status == 200
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(target, ignore_errors=True)
+
+
 def test_a_symbolic_link_among_the_site_assets_is_refused(
     tiny: TinyProject, tmp_path: Path
 ) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from generator import files
 from generator.project.layout import Project
-from generator.publish import CURRENT, NGINX, RELEASES, access
+from generator.publish import CURRENT, NGINX, RELEASES, access, readable
 from generator.publish import PublishError as PublishError  # the command line's name for it
 from generator.publish.config import Server, check_path, write_config
 
@@ -35,14 +35,25 @@ class Published:
     unbuilt: list[str] = field(default_factory=list)  # clients with a file but no built site
     removed: list[str] = field(default_factory=list)  # old releases deleted
     config_changed: bool = False
+    unreadable: str | None = None  # what nginx's user cannot read, and what to run
 
 
-def publish(project: Project, target: Path, server: Server | None, keep: int = 5) -> Published:
+def publish(
+    project: Project,
+    target: Path,
+    server: Server | None,
+    keep: int = 5,
+    nginx_user: str | None = None,
+) -> Published:
     """Lays out the built sites as a new release and makes it the current one.
 
-    `server` None: as the target was last published (its nginx/server.json)."""
+    `server` None: as the target was last published (its nginx/server.json).
+    `nginx_user`: who nginx's workers run as (default: as this host's nginx.conf
+    says); what they cannot read is reported. Not checked when the target is
+    served from another host (`server.root`)."""
     server = server or remembered_server(target)
     server.check()
+    reader = None if server.root else readable.nginx_user(nginx_user)
     if keep < 1:
         raise PublishError("--keep must be at least 1: the current release is kept")
     site = project.root / "site"
@@ -67,7 +78,12 @@ def publish(project: Project, target: Path, server: Server | None, keep: int = 5
     _remember(target, server)
     _switch(target, name)
     removed = _prune(target, kept)
-    return Published(name, built, [i for i in ids if i not in built], removed, changed)
+    unreadable = None
+    if reader is not None:
+        unreadable = readable.problem(
+            reader, target / "access", readable.served(target)
+        ) or readable.problem(reader, releases, [releases / name, *readable.tree(releases / name)])
+    return Published(name, built, [i for i in ids if i not in built], removed, changed, unreadable)
 
 
 def remembered_server(target: Path) -> Server:
