@@ -43,6 +43,7 @@ class Nginx:
     folder: Path
     port: int
     user: str | None = None  # the workers' user (default: root when run as root)
+    conf: Path | None = None  # the server to include (default: the target's tripod.conf)
 
     @property
     def config(self) -> Path:
@@ -76,7 +77,7 @@ http {{
     default_type application/octet-stream;
     access_log off;
 {temp}
-    include {quoted_include(self.target / "nginx" / "tripod.conf")};
+    include {quoted_include(self.conf or self.target / "nginx" / "tripod.conf")};
 }}
 """
         )
@@ -169,7 +170,9 @@ def quoted_include(path: Path) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def start_nginx(target: Path, folder: Path, port: int, user: str | None = None) -> Nginx:
-    server = Nginx(nginx_binary(), target, folder, port, user)
+def start_nginx(
+    target: Path, folder: Path, port: int, user: str | None = None, conf: Path | None = None
+) -> Nginx:
+    server = Nginx(nginx_binary(), target, folder, port, user, conf)
     server.start()
     return server

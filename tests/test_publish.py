@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -453,16 +454,53 @@ def test_a_page_gets_the_security_headers(served: Served) -> None:
     assert "immutable" not in headers["cache-control"]
 
 
+ISOLATION = {
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "who", "status"),
+    [
+        ("/clients/acme/current/", "acme", 200),
+        ("/clients/acme/current/agreement-draft.pdf", "acme", 200),
+        ("/clients/acme/versions.json", "acme", 200),
+        ("/internal/", "staff", 200),
+        ("/clients/acme/current/", None, 401),
+        ("/clients/nosuch/current/", None, 401),
+        ("/clients/acme/current/no-such-page/", "acme", 404),
+        ("/elsewhere", None, 404),
+    ],
+)
+def test_every_answer_carries_the_isolation_headers(
+    served: Served, path: str, who: str | None, status: int
+) -> None:
+    user, password = {
+        "acme": (ACME_USER, ACME_PASSWORD),
+        "staff": (STAFF_USER, STAFF_PASSWORD),
+    }.get(who or "", (None, None))
+    response = served.nginx.get(path, user, password)
+    assert response.status == status
+    assert {name: response.headers.get(name) for name in ISOLATION} == ISOLATION
+
+
 def test_a_hashed_bundle_is_cached_for_good_and_a_pdf_gets_no_policy(served: Served) -> None:
     folder = served.release / "clients" / "acme" / "current" / "assets" / "javascripts"
     [bundle] = folder.glob("bundle.*.min.js")
     response = served.acme(f"/clients/acme/current/assets/javascripts/{bundle.name}")
     assert response.status == 200
     assert response.body == bundle.read_bytes()
-    cache = response.headers["cache-control"]
-    assert "immutable" in cache and "private" in cache
-    age = re.search(r"max-age=(\d+)", cache)
-    assert age is not None and int(age.group(1)) >= 30 * 86400, cache
+    cache = {part.strip() for part in response.headers["cache-control"].split(",")}
+    assert cache == {"private", "max-age=31536000", "immutable"}  # a year, never revalidated
+    [style] = (folder.parent / "stylesheets").glob("main.*.min.css")
+    styled = served.acme(f"/clients/acme/current/assets/stylesheets/{style.name}")
+    assert styled.status == 200
+    assert {p.strip() for p in styled.headers["cache-control"].split(",")} == cache
 
     pdf = served.acme("/clients/acme/current/agreement-draft.pdf")
     assert pdf.status == 200
@@ -695,6 +733,20 @@ def test_rollback_and_keep(republished: Served) -> None:
 # ------------------------------------------------------------------ the layout's promises
 
 
+def test_a_release_is_hard_links_to_the_built_files(served: Served) -> None:
+    site = served.project.root / "site"
+    release = served.target / "releases" / release_of(served.target)
+    published = [p for p in sorted(release.rglob("*")) if p.is_file()]
+    assert len(published) > 50
+    for file in published:
+        built = site / file.relative_to(release)
+        same = (built.stat().st_dev, built.stat().st_ino) == (
+            file.stat().st_dev,
+            file.stat().st_ino,
+        )
+        assert same, f"{file} is a copy of {built}, not a hard link to it"
+
+
 def test_a_symbolic_link_in_the_built_site_is_never_published(
     served: Served, tmp_path: Path
 ) -> None:
@@ -745,6 +797,44 @@ def test_nginx_follows_no_symbolic_link_inside_a_release(served: Served, tmp_pat
     finally:
         for link in links:
             link.unlink(missing_ok=True)
+
+
+def test_each_address_gets_bursts_of_200_then_20_a_second_then_429(
+    served: Served, tmp_path: Path
+) -> None:
+    """Its own nginx (the limit is per server): 600 requests on one connection, as
+    fast as they go. The first 201 pass (the one allowed now and the burst); past
+    them nginx lets 20 a second through and answers the rest 429."""
+    port = free_port()
+    conf = tmp_path / "tripod.conf"
+    text = (served.target / "nginx" / "tripod.conf").read_text()
+    conf.write_text(text.replace(f"listen 127.0.0.1:{served.port};", f"listen 127.0.0.1:{port};"))
+    server = start_nginx(served.target, tmp_path / "nginx", port, conf=conf)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        statuses = []
+        started = time.monotonic()
+        for _ in range(600):
+            connection.request("GET", "/clients/acme/current/")
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        took = time.monotonic() - started
+        connection.close()
+        limited = server.get("/clients/acme/current/")
+    finally:
+        server.stop()
+    assert set(statuses) == {401, 429}
+    assert statuses[:201] == [401] * 201  # the burst: none delayed, none refused
+    passed = statuses.count(401)
+    # The rate, counted: however long the loop took, at most 20 a second more.
+    assert passed <= 201 + 20 * took + 2, (passed, took)
+    assert statuses.count(429) >= 1
+    assert limited.status == 429
+    assert {name: limited.headers.get(name) for name in ISOLATION} == ISOLATION
 
 
 # ------------------------------------------------------------------ paths and permissions
