@@ -952,3 +952,29 @@ def test_a_symbolic_link_among_the_site_assets_is_refused(
         " site, so put the file itself there"
     )
     assert not any((tiny.root / "site").rglob("notes.txt"))
+
+
+def test_a_configuration_nginx_refuses_is_not_switched_in(served: Served, tmp_path: Path) -> None:
+    """Publish runs nginx -t (when nginx is here) on a changed configuration: a
+    refusal is said in one line, and the live release and configuration stay."""
+    target, port = tmp_path / "srv", free_port()
+    name = publish(served.project, target, port)
+    config = {p.name: p.read_bytes() for p in (target / "nginx").iterdir()}
+    missing = tmp_path / "no-such" / "cert.pem"
+    bad = ("--tls-cert", str(missing), "--tls-key", str(tmp_path / "no-such" / "key.pem"))
+    run = served.project.tripod("publish", "--target", str(target), *bad)
+    assert run.code == 2
+    assert run.err.count("\n") == 1, run.err
+    assert run.err.startswith(
+        f'tripod: nginx -t refuses the new configuration: cannot load certificate "{missing}"'
+    ), run.err
+    assert run.err.endswith(" (nothing was switched)\n"), run.err
+    assert (release_of(target), releases(target)) == (name, [name])
+    assert {p.name: p.read_bytes() for p in (target / "nginx").iterdir()} == config
+
+    first = tmp_path / "first"
+    run = served.project.tripod("publish", "--target", str(first), *bad)
+    assert run.code == 2 and "nginx -t refuses" in run.err
+    assert not (first / "current").exists()
+    assert list((first / "nginx").glob("*.conf")) == []
+    assert list((first / "releases").iterdir()) == []

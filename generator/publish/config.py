@@ -4,7 +4,11 @@ and the files under <target>/nginx/, rendered from the templates in nginx/."""
 from __future__ import annotations
 
 import functools
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,3 +136,40 @@ def _templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+_NGINX = ("/usr/sbin/nginx", "/sbin/nginx", "/usr/local/sbin/nginx")
+# "2026/01/01 00:00:00 [emerg] 12#12: " before nginx's own words.
+_LOG_PREFIX = re.compile(r"^\S+ \S+ \[(?:emerg|crit|alert)\] \d+#\d+: ")
+
+
+def nginx_check(target: Path) -> str | None:
+    """`nginx -t` on the configuration under <target>/nginx/, included in an http
+    block as the operator includes it: nginx's complaint in one line, or None
+    when it passes or nginx is not installed here. nginx -t opens no port."""
+    binary = shutil.which("nginx") or next((p for p in _NGINX if os.access(p, os.X_OK)), None)
+    if binary is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="tripod-nginx-") as scratch:
+        folder = Path(scratch)
+        main = folder / "nginx.conf"
+        main.write_text(
+            f"pid {quoted(str(folder / 'nginx.pid'))};\n"
+            f"error_log {quoted(str(folder / 'error.log'))};\n"
+            "events {}\n"
+            f"http {{\n    include {quoted(str(target / NGINX / 'tripod.conf'), include=True)};\n}}\n",
+            "utf-8",
+        )
+        try:
+            done = subprocess.run(
+                [binary, "-t", "-q", "-c", str(main), "-p", str(folder)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return f"nginx -t could not run: {e}"
+    if done.returncode == 0:
+        return None
+    lines = [_LOG_PREFIX.sub("", line) for line in done.stderr.splitlines() if "[" in line]
+    return (lines or done.stderr.splitlines() or ["failed"])[0].strip()

@@ -22,7 +22,7 @@ from generator import files
 from generator.project.layout import Project
 from generator.publish import CURRENT, NGINX, RELEASES, access, readable
 from generator.publish import PublishError as PublishError  # the command line's name for it
-from generator.publish.config import Server, check_path, write_config
+from generator.publish.config import Server, check_path, nginx_check, write_config
 
 _RELEASE = re.compile(r"[0-9]{8}T[0-9]{6}Z(?:-[0-9]+)?")
 _REMEMBERED = "server.json"
@@ -74,7 +74,10 @@ def publish(
         _copy(site / "internal", stage / "internal")
     access.ensure(target, built)
     kept = release_names(target)[-keep:]  # the new release is the newest
+    before = {p: p.read_bytes() for p in (target / NGINX).glob("*.conf")}
     changed = write_config(target, server, kept)
+    if changed and server.root is None:  # served from here: nginx here can say
+        _nginx_accepts(target, before, releases / name)
     _remember(target, server)
     _switch(target, name)
     removed = _prune(target, kept)
@@ -84,6 +87,26 @@ def publish(
             reader, target / "access", readable.served(target)
         ) or readable.problem(reader, releases, [releases / name, *readable.tree(releases / name)])
     return Published(name, built, [i for i in ids if i not in built], removed, changed, unreadable)
+
+
+def _nginx_accepts(target: Path, before: dict[Path, bytes], release: Path) -> None:
+    """Refuses a configuration nginx -t refuses (a certificate that is not there,
+    say), putting back the one nginx runs with and dropping the new release.
+
+    A file this user may not read (a TLS key only root reads) proves nothing
+    against the configuration: nginx's master reads it as root."""
+    complaint = nginx_check(target)
+    if complaint is None or "Permission denied" in complaint:
+        return
+    for path in (target / NGINX).glob("*.conf"):
+        if path not in before:
+            path.unlink()
+    for path, data in before.items():
+        files.write_bytes(path, data, 0o644)
+    shutil.rmtree(release, ignore_errors=True)
+    raise PublishError(
+        f"nginx -t refuses the new configuration: {complaint} (nothing was switched)"
+    )
 
 
 def remembered_server(target: Path) -> Server:
