@@ -171,5 +171,7 @@ def nginx_check(target: Path) -> str | None:
             return f"nginx -t could not run: {e}"
     if done.returncode == 0:
         return None
-    lines = [_LOG_PREFIX.sub("", line) for line in done.stderr.splitlines() if "[" in line]
-    return (lines or done.stderr.splitlines() or ["failed"])[0].strip()
+    # The [emerg] line says why; an [alert] may come first (nginx run by a user who
+    # cannot open its default error log says so, and goes on).
+    found = sorted(done.stderr.splitlines(), key=lambda line: "[emerg]" not in line)
+    return _LOG_PREFIX.sub("", (found or ["failed"])[0]).strip()
