@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import http.client
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -15,6 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conftest import system_tool
+
+# The nginx these tests start runs its workers as the user running the tests (root
+# runs them as root): `tripod publish` and `access add` check that this user can
+# read what they write, instead of the user of the host's own nginx.conf.
+os.environ.setdefault("TRIPOD_NGINX_USER", pwd.getpwuid(os.geteuid()).pw_name)
 
 
 def nginx_binary() -> str:
@@ -36,6 +42,8 @@ class Nginx:
     target: Path
     folder: Path
     port: int
+    user: str | None = None  # the workers' user (default: root when run as root)
+    conf: Path | None = None  # the server to include (default: the target's tripod.conf)
 
     @property
     def config(self) -> Path:
@@ -44,7 +52,9 @@ class Nginx:
     def start(self) -> None:
         for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"):
             (self.folder / name).mkdir(parents=True, exist_ok=True)
-        user = "user root root;\n" if os.geteuid() == 0 else ""
+        user = ""
+        if os.geteuid() == 0:
+            user = f"user {self.user};\n" if self.user else "user root root;\n"
         temp = "\n".join(
             f"    {kind}_temp_path {self.folder / name};"
             for kind, name in (
@@ -67,7 +77,7 @@ http {{
     default_type application/octet-stream;
     access_log off;
 {temp}
-    include {self.target / "nginx" / "tripod.conf"};
+    include {quoted_include(self.conf or self.target / "nginx" / "tripod.conf")};
 }}
 """
         )
@@ -150,7 +160,19 @@ http {{
             connection.close()
 
 
-def start_nginx(target: Path, folder: Path, port: int) -> Nginx:
-    server = Nginx(nginx_binary(), target, folder, port)
+def quoted_include(path: Path) -> str:
+    """A path as nginx's `include` reads it whatever its characters: in double
+    quotes, with `\\` and `"` escaped, and glob(3)'s `*?[` escaped (nginx reads
+    a path with one of those as a pattern)."""
+    text = str(path)
+    if any(c in text for c in "*?["):
+        text = "".join("\\" + c if c in "*?[\\" else c for c in text)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def start_nginx(
+    target: Path, folder: Path, port: int, user: str | None = None, conf: Path | None = None
+) -> Nginx:
+    server = Nginx(nginx_binary(), target, folder, port, user, conf)
     server.start()
     return server

@@ -24,8 +24,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import nginx_server  # noqa: F401  (sets the user nginx runs as in these tests)
 from conftest import TRIPOD, Run, TinyProject, system_tool
-from generator.publish import access
+from generator.publish import PublishError, access, readable
 from generator.publish.access import MIN_LENGTH, AccessError, hash_password, sha512_crypt
 
 OPENSSL = "/usr/bin/openssl"
@@ -102,9 +103,17 @@ def tripod_access(project: TinyProject, *args: str, password: str | None = None)
 
 
 def add_user(project: TinyProject, target: Path, *names: str, password: str) -> Run:
-    """`tripod access add NAMES --password-stdin --target TARGET`, the password piped."""
+    """`tripod access add NAMES --password-stdin --allow-unpublished --target TARGET`,
+    the password piped (the targets here hold no release)."""
     return tripod_access(
-        project, "add", *names, "--password-stdin", "--target", str(target), password=password
+        project,
+        "add",
+        *names,
+        "--password-stdin",
+        "--allow-unpublished",
+        "--target",
+        str(target),
+        password=password,
     )
 
 
@@ -359,7 +368,9 @@ def test_the_target_can_come_from_the_environment(
 ) -> None:
     target, elsewhere = tiny.root / "T", tiny.root / "elsewhere"
     monkeypatch.setenv("TRIPOD_PUBLISH_TARGET", str(target))
-    run = tripod_access(tiny, "add", "acme", "alice", "--password-stdin", password=PASSWORD)
+    run = tripod_access(
+        tiny, "add", "acme", "alice", "--password-stdin", "--allow-unpublished", password=PASSWORD
+    )
     assert run.code == 0, run.err
     assert [user for user, _ in lines(htpasswd(target))] == ["alice"]
     listed = tripod_access(tiny, "list", "acme")
@@ -399,20 +410,28 @@ def test_the_file_is_readable_by_owner_and_group_whatever_the_umask(
 
 # ------------------------------------------------------------------ errors
 
-A_USER = ("add", "acme")
+A_USER = ("add", "--allow-unpublished", "acme")
 ERRORS = [
     # (id, arguments before --target, password or None, what the line says)
     ("short", (*A_USER, "alice", "--password-stdin"), "x" * (MIN_LENGTH - 1), "use at least 12"),
     ("empty-password", (*A_USER, "alice", "--password-stdin"), "", "is 0 characters"),
     ("control-char", (*A_USER, "alice", "--password-stdin"), PASSWORD + "\r", "control character"),
     ("tab", (*A_USER, "alice", "--password-stdin"), "with\ta tab inside", "control character"),
+    ("twelve-spaces", (*A_USER, "alice", "--password-stdin"), " " * 12, "the password is easy to guess: Repeats like \"aaa\" are easy to guess."),
+    ("twelve-a", (*A_USER, "alice", "--password-stdin"), "a" * 12, "the password is easy to guess: Repeats like"),
+    ("common", (*A_USER, "alice", "--password-stdin"), "password1234", "the password is easy to guess: "),
+    ("keyboard", (*A_USER, "alice", "--password-stdin"), "qwertyuiop123", "the password is easy to guess"),
+    ("user-name", (*A_USER, "jonathan.smithers", "--password-stdin"), "jonathan.smithers", "the password is easy to guess"),
+    ("long-but-weak", (*A_USER, "alice", "--password-stdin"), "a" * 200, "the password is easy to guess"),
+    ("512-bytes", (*A_USER, "alice", "--password-stdin"), ("Quill fox jumps " * 32), "the password is 512 bytes; nginx checks at most 511, so it could never sign in"),
+    ("512-bytes-utf8", (*A_USER, "alice", "--password-stdin"), "Zürich " * 64, "the password is 512 bytes"),
     ("colon-user", (*A_USER, "al:ice", "--password-stdin"), PASSWORD, "'al:ice' is not a user name"),
     ("empty-user", (*A_USER, "", "--password-stdin"), PASSWORD, "'' is not a user name"),
     ("space-user", (*A_USER, "al ice", "--password-stdin"), PASSWORD, "'al ice' is not a user name"),
     ("dot-user", (*A_USER, ".alice", "--password-stdin"), PASSWORD, "is not a user name"),
     ("newline-user", (*A_USER, "bob\nmallory", "--password-stdin"), PASSWORD, "is not a user name"),
     ("long-user", (*A_USER, "a" * 65, "--password-stdin"), PASSWORD, "is not a user name"),
-    ("dash-user", ("add", "--password-stdin", "--", "acme", "-x"), PASSWORD, "'-x' is not a user name"),
+    ("dash-user", ("add", "--password-stdin", "--allow-unpublished", "--", "acme", "-x"), PASSWORD, "'-x' is not a user name"),
     ("dotdot-client", ("add", "../etc", "alice", "--password-stdin"), PASSWORD, "'../etc' is not a client id"),
     ("upper-client", ("add", "ACME", "alice", "--password-stdin"), PASSWORD, "'ACME' is not a client id"),
     ("slash-client", ("add", "acme/../../x", "alice", "--password-stdin"), PASSWORD, "is not a client id"),
@@ -607,3 +626,125 @@ def test_a_name_is_the_staffs_or_clients_never_both(tmp_path: Path) -> None:
         access.add(target, "other", "sam", PASSWORD)
     assert access.users(target, None) == ["sam"]
     assert access.users(target, "other") == []
+
+
+# ------------------------------------------------------- passwords nginx takes
+
+
+def test_a_password_of_511_bytes_is_taken_and_crypt_checks_it(tiny: TinyProject) -> None:
+    """crypt() takes a passphrase of up to 511 bytes: the longest Tripod takes."""
+    target, password = tiny.root / "T", ("Quill fox jumps " * 32)[:511]
+    run = add_user(tiny, target, "acme", "alice", password=password)
+    assert run.code == 0, run.err
+    [(_, hashed)] = lines(htpasswd(target))
+    assert verifies(password, hashed)
+    if LIBC_CRYPT is not None:  # what nginx calls
+        assert LIBC_CRYPT(password, hashed) == hashed
+        assert LIBC_CRYPT(password + "x", hashed) in (None, "*0", "*1")  # 512: refused
+
+
+def test_the_weak_password_feedback_is_zxcvbns(tiny: TinyProject) -> None:
+    run = add_user(tiny, tiny.root / "T", "acme", "alice", password="aaaaaaaaaaaa")
+    assert run.err == (
+        'tripod: the password is easy to guess: Repeats like "aaa" are easy to guess.'
+        " Add another word or two. Uncommon words are better. Avoid repeated words and"
+        " characters. (a passphrase of a few uncommon words is easiest)\n"
+    )
+
+
+# ------------------------------------------------------- clients that exist
+
+
+def test_a_user_for_a_client_that_is_not_published_is_refused(tiny: TinyProject) -> None:
+    target = tiny.root / "T"
+    (target / "current" / "clients" / "acme").mkdir(parents=True)
+    before = all_files(tiny.root)
+    typo = tripod_access(
+        tiny, "add", "acmee", "alice", "--password-stdin", "--target", str(target),
+        password=PASSWORD,
+    )  # fmt: skip
+    assert_error(
+        typo,
+        f"acmee is not in the release published at {target}: check the id, or give"
+        " --allow-unpublished to add a user before the client's first publish",
+    )
+    assert all_files(tiny.root) == before
+    published = tripod_access(
+        tiny, "add", "acme", "alice", "--password-stdin", "--target", str(target),
+        password=PASSWORD,
+    )  # fmt: skip
+    assert (published.code, published.err) == (0, "alice can now read acme's site\n")
+    early = add_user(tiny, target, "other", "olga", password=OTHER_PASSWORD)
+    assert early.code == 0, early.err
+    assert early.err.splitlines()[-1] == "note: other is not in the published release (yet)"
+    assert [u for u, _ in lines(htpasswd(target, "other"))] == ["olga"]
+    staff = tripod_access(
+        tiny, "add", "--staff", "sam", "--password-stdin", "--target", str(target),
+        password=STAFF_PASSWORD,
+    )  # fmt: skip
+    assert staff.code == 0, staff.err  # the dashboard is no client
+
+
+# ------------------------------------------------------- what nginx can read
+
+
+@pytest.fixture
+def reachable() -> Iterator[Path]:
+    """A folder any user may enter (pytest's own are its owner's alone)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="tripod-readable-", dir="/tmp"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_what_nginx_cannot_read_is_said_with_the_command_that_fixes_it(reachable: Path) -> None:
+    """From owners and modes, for a user who is neither the files' owner nor in
+    their group (any user can run this: no file changes owner)."""
+    target = reachable / "T"
+    access.add(target, "acme", "alice", PASSWORD)
+    access.add(target, None, "sam", STAFF_PASSWORD)
+    me = os.geteuid()
+    gid = htpasswd(target, None).stat().st_gid
+    stranger = readable.Reader("www-data", me + 1, "www-data", frozenset({gid + 1}))
+    member = readable.Reader("www-data", me + 1, "www-data", frozenset({gid}))
+    folder = target / "access"
+    fix = (
+        f"run chgrp -R www-data {folder} && chmod -R g+rX {folder}"
+        f" && find {folder} -type d -exec chmod g+s {{}} +"
+    )
+    assert readable.problem(stranger, folder, readable.served(target)) == (
+        f"nginx (www-data) cannot read {folder / 'staff.htpasswd'}: {fix}"
+    )
+    assert readable.problem(member, folder, readable.served(target)) is None
+    (folder / "served").chmod(0o700)
+    assert readable.problem(member, folder, readable.served(target)) == (
+        f"nginx (www-data) cannot read {folder / 'served'}: {fix}"
+    )
+    (folder / "served").chmod(0o750)
+    target.chmod(0o700)
+    assert readable.problem(member, folder, readable.served(target)) == (
+        f"nginx (www-data) cannot enter {target}: run chmod o+x {target} (or publish elsewhere)"
+    )
+    target.chmod(0o755)
+    root = readable.Reader("root", 0, "root", frozenset({0}))
+    assert readable.problem(root, folder, readable.served(target)) is None
+
+
+def test_the_nginx_user_comes_from_nginx_conf_or_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = tmp_path / "nginx.conf"
+    monkeypatch.setattr(readable, "NGINX_CONF", conf)
+    assert readable.nginx_user(None) is None  # no nginx here: nothing to check
+    conf.write_text("# the workers\nuser  root root;\nworker_processes auto;\n")
+    found = readable.nginx_user(None)
+    assert found is not None and (found.name, found.uid) == ("root", 0)
+    with pytest.raises(
+        PublishError, match="nginx's user 'no-such-user' is not a user of this host"
+    ):
+        readable.nginx_user("no-such-user")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -293,13 +294,55 @@ def test_the_staff_read_every_clients_site_with_their_own_credentials(served: Se
         assert response.body == served.file(path)
 
 
+def _answer(response: Response) -> tuple[int, dict[str, str], bytes]:
+    """A response as a client sees it, but for the time it was sent."""
+    return (
+        response.status,
+        {k: v for k, v in response.headers.items() if k != "date"},
+        response.body,
+    )
+
+
 def test_an_unknown_client_is_refused_exactly_like_a_known_one(served: Served) -> None:
-    for user, password in ((ACME_USER, ACME_PASSWORD), (ACME_USER, "a wrong password!")):
-        known = served.nginx.get("/clients/other/current/", user, password)
-        unknown = served.nginx.get("/clients/nosuch/current/", user, password)
-        assert known.status == unknown.status == 401
-        assert known.body == unknown.body
-        assert unknown.headers.get("www-authenticate") == known.headers.get("www-authenticate")
+    credentials = [
+        (ACME_USER, ACME_PASSWORD),  # a client's user, at another client
+        (ACME_USER, "a wrong password!"),
+        (STAFF_USER, "not the staff password"),  # a name in every client's file
+        ("nobody", "a wrong password!"),  # a name in no file
+        (None, None),
+    ]
+    for path in ("current/", "current/backups/", "versions.json", "current/agreement-draft.pdf"):
+        for user, password in credentials:
+            known = served.nginx.get(f"/clients/other/{path}", user, password)
+            unknown = served.nginx.get(f"/clients/nosuch/{path}", user, password)
+            assert known.status == 401, (path, user)
+            assert _answer(unknown) == _answer(known), (path, user)
+
+
+def test_an_unknown_client_costs_the_same_password_check_as_a_known_one(served: Served) -> None:
+    """The time of a refusal is the time of the password check: a name in the
+    client's file costs one SHA-512-crypt, a name in none costs nothing. An
+    unknown client is checked against the staff's file, whose entries are in
+    every client's file with the same hashes: the same names cost the same
+    work. That the check happens is seen without a clock: the staff's right
+    password passes it (and finds nothing there), a wrong one does not."""
+    site = (served.target / "nginx" / "tripod-site.conf").read_text()
+    refused = site[site.index("location @refused {") :].split("}", 1)[0]
+    staff_file = served.target / "access" / "staff.htpasswd"
+    assert f'auth_basic_user_file "{staff_file}";' in refused
+    assert 'auth_basic "Tripod";' in refused  # the realm of the clients' sites
+    staff = dict(line.split(":", 1) for line in staff_file.read_text().splitlines())
+    for client in ("acme", "other"):
+        served_file = served.target / "access" / "served" / f"{client}.htpasswd"
+        entries = dict(line.split(":", 1) for line in served_file.read_text().splitlines())
+        assert {user: entries[user] for user in staff} == staff
+    assert all(h.startswith("$6$") and "rounds=" not in h for h in staff.values())
+
+    unknown = served.nginx.get("/clients/nosuch/current/", STAFF_USER, STAFF_PASSWORD)
+    assert unknown.status == 404  # checked, and right: the staff know the clients anyway
+    assert b"Southern Cross IT" not in unknown.body
+    wrong = served.nginx.get("/clients/nosuch/current/", STAFF_USER, STAFF_PASSWORD + "!")
+    assert wrong.status == 401
 
 
 @pytest.mark.parametrize(
@@ -411,16 +454,53 @@ def test_a_page_gets_the_security_headers(served: Served) -> None:
     assert "immutable" not in headers["cache-control"]
 
 
+ISOLATION = {
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "who", "status"),
+    [
+        ("/clients/acme/current/", "acme", 200),
+        ("/clients/acme/current/agreement-draft.pdf", "acme", 200),
+        ("/clients/acme/versions.json", "acme", 200),
+        ("/internal/", "staff", 200),
+        ("/clients/acme/current/", None, 401),
+        ("/clients/nosuch/current/", None, 401),
+        ("/clients/acme/current/no-such-page/", "acme", 404),
+        ("/elsewhere", None, 404),
+    ],
+)
+def test_every_answer_carries_the_isolation_headers(
+    served: Served, path: str, who: str | None, status: int
+) -> None:
+    user, password = {
+        "acme": (ACME_USER, ACME_PASSWORD),
+        "staff": (STAFF_USER, STAFF_PASSWORD),
+    }.get(who or "", (None, None))
+    response = served.nginx.get(path, user, password)
+    assert response.status == status
+    assert {name: response.headers.get(name) for name in ISOLATION} == ISOLATION
+
+
 def test_a_hashed_bundle_is_cached_for_good_and_a_pdf_gets_no_policy(served: Served) -> None:
     folder = served.release / "clients" / "acme" / "current" / "assets" / "javascripts"
     [bundle] = folder.glob("bundle.*.min.js")
     response = served.acme(f"/clients/acme/current/assets/javascripts/{bundle.name}")
     assert response.status == 200
     assert response.body == bundle.read_bytes()
-    cache = response.headers["cache-control"]
-    assert "immutable" in cache and "private" in cache
-    age = re.search(r"max-age=(\d+)", cache)
-    assert age is not None and int(age.group(1)) >= 30 * 86400, cache
+    cache = {part.strip() for part in response.headers["cache-control"].split(",")}
+    assert cache == {"private", "max-age=31536000", "immutable"}  # a year, never revalidated
+    [style] = (folder.parent / "stylesheets").glob("main.*.min.css")
+    styled = served.acme(f"/clients/acme/current/assets/stylesheets/{style.name}")
+    assert styled.status == 200
+    assert {p.strip() for p in styled.headers["cache-control"].split(",")} == cache
 
     pdf = served.acme("/clients/acme/current/agreement-draft.pdf")
     assert pdf.status == 200
@@ -648,3 +728,253 @@ def test_rollback_and_keep(republished: Served) -> None:
     assert "nginx configuration" not in run.err
     assert (site.target / "nginx" / "tripod.conf").read_text() == conf
     assert site.acme(page).status == 200
+
+
+# ------------------------------------------------------------------ the layout's promises
+
+
+def test_a_release_is_hard_links_to_the_built_files(served: Served) -> None:
+    site = served.project.root / "site"
+    release = served.target / "releases" / release_of(served.target)
+    published = [p for p in sorted(release.rglob("*")) if p.is_file()]
+    assert len(published) > 50
+    for file in published:
+        built = site / file.relative_to(release)
+        same = (built.stat().st_dev, built.stat().st_ino) == (
+            file.stat().st_dev,
+            file.stat().st_ino,
+        )
+        assert same, f"{file} is a copy of {built}, not a hard link to it"
+
+
+def test_a_symbolic_link_in_the_built_site_is_never_published(
+    served: Served, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the provider's private notes\n")
+    project = TinyProject(tmp_path / "project")
+    shutil.copytree(served.project.root, project.root, symlinks=True)
+    link = project.root / "site" / "clients" / "acme" / "current" / "notes.txt"
+    link.symlink_to(secret)
+    target = tmp_path / "srv"
+    run = project.tripod("publish", "--target", str(target))
+    assert run.code == 2, run.err
+    assert run.err == (
+        f"tripod: {link} is a symbolic link: a release holds no links (build again,"
+        " and put no links into site/)\n"
+    )
+    assert not (target / "current").exists()
+    assert [p for p in (target / "releases").iterdir()] == []  # no half-made release left
+
+
+def test_nginx_follows_no_symbolic_link_inside_a_release(served: Served, tmp_path: Path) -> None:
+    """A link put into the live release by hand (publish makes none) is not followed."""
+    secret_dir = tmp_path / "outside"
+    secret_dir.mkdir()
+    (secret_dir / "index.html").write_text("the provider's private notes\n")
+    (secret_dir / "notes.txt").write_text("the provider's private notes\n")
+    folder = served.release / "clients" / "acme" / "current"
+    links = {
+        folder / "notes.txt": secret_dir / "notes.txt",
+        folder / "outside": secret_dir,
+        folder / "twin.html": folder / "index.html",  # even to a file inside the release
+    }
+    try:
+        for link, to in links.items():
+            link.symlink_to(to)
+        for path in (
+            "/clients/acme/current/notes.txt",
+            "/clients/acme/current/outside/",
+            "/clients/acme/current/outside/notes.txt",
+            "/clients/acme/current/twin.html",
+        ):
+            for user, password in ((ACME_USER, ACME_PASSWORD), (STAFF_USER, STAFF_PASSWORD)):
+                response = served.nginx.get(path, user, password)
+                assert response.status in (401, 403, 404), (path, user, response.status)
+                assert b"private notes" not in response.body
+                assert b"Acme Dental" not in response.body
+        assert served.acme("/clients/acme/current/").status == 200  # the real page still is
+    finally:
+        for link in links:
+            link.unlink(missing_ok=True)
+
+
+def test_each_address_gets_bursts_of_200_then_20_a_second_then_429(
+    served: Served, tmp_path: Path
+) -> None:
+    """Its own nginx (the limit is per server): 600 requests on one connection, as
+    fast as they go. The first 201 pass (the one allowed now and the burst); past
+    them nginx lets 20 a second through and answers the rest 429."""
+    port = free_port()
+    conf = tmp_path / "tripod.conf"
+    text = (served.target / "nginx" / "tripod.conf").read_text()
+    conf.write_text(text.replace(f"listen 127.0.0.1:{served.port};", f"listen 127.0.0.1:{port};"))
+    server = start_nginx(served.target, tmp_path / "nginx", port, conf=conf)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        statuses = []
+        started = time.monotonic()
+        for _ in range(600):
+            connection.request("GET", "/clients/acme/current/")
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        took = time.monotonic() - started
+        connection.close()
+        limited = server.get("/clients/acme/current/")
+    finally:
+        server.stop()
+    assert set(statuses) == {401, 429}
+    assert statuses[:201] == [401] * 201  # the burst: none delayed, none refused
+    passed = statuses.count(401)
+    # The rate, counted: however long the loop took, at most 20 a second more.
+    assert passed <= 201 + 20 * took + 2, (passed, took)
+    assert statuses.count(429) >= 1
+    assert limited.status == 429
+    assert {name: limited.headers.get(name) for name in ISOLATION} == ISOLATION
+
+
+# ------------------------------------------------------------------ paths and permissions
+
+
+def test_a_target_path_with_spaces_and_braces_is_written_quoted(
+    served: Served, tmp_path: Path
+) -> None:
+    """A space would end the path, `;` end the directive, `}` the block, and `[`
+    make `include` a pattern: quoted, nginx reads the path as it is."""
+    target = tmp_path / 'srv with space; } { "quoted" [x] #1'
+    port = free_port()
+    run = served.project.tripod("publish", "--target", str(target), "--listen", f"127.0.0.1:{port}")
+    assert run.code == 0, run.err
+    added = access(served.project, target, "add", "acme", ACME_USER, password=ACME_PASSWORD)
+    assert added.code == 0, added.err
+    server = start_nginx(target, tmp_path / "nginx", port)  # `nginx -t` first
+    try:
+        page = server.get("/clients/acme/current/", ACME_USER, ACME_PASSWORD)
+        assert page.status == 200
+        assert page.body == (target / "current" / "clients/acme/current/index.html").read_bytes()
+        assert server.get("/clients/acme/current/").status == 401
+        assert server.get("/clients/nosuch/current/", STAFF_USER, "wrong").status == 401
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("name", ["srv$client", "srv\nroot /", "srv\tx"])
+def test_a_target_path_nginx_cannot_be_given_is_refused(
+    served: Served, tmp_path: Path, name: str
+) -> None:
+    target = tmp_path / name
+    run = served.project.tripod("publish", "--target", str(target))
+    assert run.code == 2
+    assert run.err.startswith(f"tripod: --target {str(target)!r}: write an absolute path"), run.err
+    assert run.err.count("\n") == 1
+    assert not target.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="nginx's workers change user only when run as root")
+def test_publish_says_what_to_run_when_nginx_cannot_read_the_access_files(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Published as root, the access files are root's with mode 0640; nginx's
+    workers run as www-data: the first sign-in would answer 500. Publish and
+    `access add` say so, and the command they print is all it takes."""
+    import grp
+    import pwd
+    import subprocess
+    import tempfile
+
+    try:
+        pwd.getpwnam("www-data")
+        group = grp.getgrgid(pwd.getpwnam("www-data").pw_gid).gr_name
+    except KeyError:
+        pytest.skip("no www-data user")
+    # www-data must reach the target: not under pytest's own 0700 folder.
+    target = Path(tempfile.mkdtemp(prefix="tripod-readable-", dir="/tmp"))
+    target.chmod(0o755)
+    monkeypatch.setenv("TRIPOD_NGINX_USER", "www-data")
+    server = None
+    try:
+        port = free_port()
+        run = served.project.tripod(
+            "publish", "--target", str(target), "--listen", f"127.0.0.1:{port}"
+        )
+        access_dir = target / "access"
+        assert run.code == 1, run.err
+        last = run.err.splitlines()[-1]
+        command = (
+            f"chgrp -R {group} {access_dir} && chmod -R g+rX {access_dir}"
+            f" && find {access_dir} -type d -exec chmod g+s {{}} +"
+        )
+        assert last == (
+            f"tripod: nginx (www-data) cannot read {access_dir / 'staff.htpasswd'}: run {command}"
+        )
+        assert f"{target}/current -> releases/" in run.err  # published all the same
+        added = access(served.project, target, "add", "acme", ACME_USER, password=ACME_PASSWORD)
+        assert added.code == 1
+        assert added.err.splitlines() == [f"{ACME_USER} can now read acme's site", last]
+
+        server = start_nginx(target, tmp_path / "nginx", port, user="www-data")
+        page = "/clients/acme/current/"
+        assert server.get(page, ACME_USER, ACME_PASSWORD).status == 500  # as it was
+
+        subprocess.run(command, shell=True, check=True)
+        assert server.get(page, ACME_USER, ACME_PASSWORD).status == 200
+        again = served.project.tripod("publish", "--target", str(target))
+        assert again.code == 0, again.err
+        added = access(served.project, target, "add", "acme", "bob", password=OTHER_PASSWORD)
+        assert added.code == 0, added.err
+        assert server.get(page, "bob", OTHER_PASSWORD).status == 200
+        assert server.get(page, ACME_USER, ACME_PASSWORD).status == 200
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def test_a_symbolic_link_among_the_site_assets_is_refused(
+    tiny: TinyProject, tmp_path: Path
+) -> None:
+    """templates/site/assets is copied into every client's site: a link there
+    would copy what it points at (any file of the building machine) into each."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the provider's private notes\n")
+    tiny.client()
+    tiny.write("templates/site/assets/stylesheets/extra.css", "p { margin: 0 }\n")
+    link = tiny.root / "templates" / "site" / "assets" / "notes.txt"
+    link.symlink_to(secret)
+    run = tiny.tripod("build")
+    assert run.code == 2, (run.out, run.err)
+    assert run.err.splitlines()[-1] == (
+        f"tripod: {link} is a symbolic link: a site's assets are copied into every client's"
+        " site, so put the file itself there"
+    )
+    assert not any((tiny.root / "site").rglob("notes.txt"))
+
+
+def test_a_configuration_nginx_refuses_is_not_switched_in(served: Served, tmp_path: Path) -> None:
+    """Publish runs nginx -t (when nginx is here) on a changed configuration: a
+    refusal is said in one line, and the live release and configuration stay."""
+    target, port = tmp_path / "srv", free_port()
+    name = publish(served.project, target, port)
+    config = {p.name: p.read_bytes() for p in (target / "nginx").iterdir()}
+    missing = tmp_path / "no-such" / "cert.pem"
+    bad = ("--tls-cert", str(missing), "--tls-key", str(tmp_path / "no-such" / "key.pem"))
+    run = served.project.tripod("publish", "--target", str(target), *bad)
+    assert run.code == 2
+    assert run.err.count("\n") == 1, run.err
+    assert run.err.startswith(
+        f'tripod: nginx -t refuses the new configuration: cannot load certificate "{missing}"'
+    ), run.err
+    assert run.err.endswith(" (nothing was switched)\n"), run.err
+    assert (release_of(target), releases(target)) == (name, [name])
+    assert {p.name: p.read_bytes() for p in (target / "nginx").iterdir()} == config
+
+    first = tmp_path / "first"
+    run = served.project.tripod("publish", "--target", str(first), *bad)
+    assert run.code == 2 and "nginx -t refuses" in run.err
+    assert not (first / "current").exists()
+    assert list((first / "nginx").glob("*.conf")) == []
+    assert list((first / "releases").iterdir()) == []

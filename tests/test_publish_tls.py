@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import http.client
+import socket
 import ssl
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
@@ -81,6 +83,20 @@ def test_tls_serves_the_sites_over_https_and_http_only_redirects(
         assert connection.sock.version() in ("TLSv1.2", "TLSv1.3")  # type: ignore[attr-defined]
         connection.close()
 
+        # HTTP/2, offered by ALPN as browsers do.
+        h2 = ssl.create_default_context(cafile=str(cert))
+        h2.set_alpn_protocols(["h2", "http/1.1"])
+        with (
+            socket.create_connection(("127.0.0.1", https), timeout=10) as raw,
+            h2.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+        ):
+            assert tls.selected_alpn_protocol() == "h2"
+
+        # TLS 1.0 and 1.1 refused by the server, TLS 1.2 accepted.
+        assert _handshake(https, ssl.TLSVersion.TLSv1) is None
+        assert _handshake(https, ssl.TLSVersion.TLSv1_1) is None
+        assert _handshake(https, ssl.TLSVersion.TLSv1_2) == "TLSv1.2"
+
         plain = http.client.HTTPConnection("127.0.0.1", plain_port, timeout=10)
         plain.request("GET", "/clients/acme/current/", headers={"Host": "127.0.0.1"})
         redirect = plain.getresponse()
@@ -91,3 +107,44 @@ def test_tls_serves_the_sites_over_https_and_http_only_redirects(
         assert redirect.getheader("WWW-Authenticate") is None  # no password over plain HTTP
     finally:
         server.stop()
+
+    # The control: the same client gets TLS 1.1 from a server that allows it, so
+    # the refusal above is the configuration's, not this machine's OpenSSL's.
+    control_port = free_ports(1)[0]
+    control = tmp_path / "control.conf"
+    control.write_text(
+        text.replace("listen 80;", f"listen 127.0.0.1:{plain_port};")
+        .replace(f"listen 127.0.0.1:{https} ssl", f"listen 127.0.0.1:{control_port} ssl")
+        .replace(
+            "ssl_protocols TLSv1.2 TLSv1.3;",
+            "ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; ssl_ciphers ALL:@SECLEVEL=0;",
+        )
+    )
+    allowing = Nginx(binary, target, tmp_path / "control", control_port, conf=control)
+    allowing.start()
+    try:
+        assert _handshake(control_port, ssl.TLSVersion.TLSv1_1) == "TLSv1.1"
+    finally:
+        allowing.stop()
+
+
+def _handshake(port: int, highest: ssl.TLSVersion) -> str | None:
+    """The TLS version agreed with a client that offers TLS 1.0 up to `highest`;
+    None when the server refuses. The client's OpenSSL would not offer TLS 1.0 or
+    1.1 at its default security level, so the level is lowered."""
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname = False
+    client.verify_mode = ssl.CERT_NONE
+    client.set_ciphers("ALL:@SECLEVEL=0")
+    with warnings.catch_warnings():  # deprecated versions, asked for on purpose
+        warnings.simplefilter("ignore", DeprecationWarning)
+        client.minimum_version = ssl.TLSVersion.TLSv1
+        client.maximum_version = highest
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        try:
+            with client.wrap_socket(raw) as tls:
+                return tls.version()
+        except ssl.SSLError as e:
+            # The server's alert, not the client's own refusal to offer the version.
+            assert e.reason in ("TLSV1_ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL"), e
+            return None

@@ -146,8 +146,8 @@ def test_the_workflow_publishes_to_the_web_host_and_switches(
     assert "Acme Dental" in (served / "clients" / "acme" / "current" / "index.html").read_text()
     assert not list(served.rglob(".tripod-inputs"))
     conf = (root / "nginx" / "tripod.conf").read_text()
-    assert f"include {root}/nginx/tripod-site.conf;" in conf
-    assert "ssl_certificate /etc/letsencrypt/live/docs.example.com/fullchain.pem;" in conf
+    assert f'include "{root}/nginx/tripod-site.conf";' in conf
+    assert 'ssl_certificate "/etc/letsencrypt/live/docs.example.com/fullchain.pem";' in conf
     assert log.read_text().splitlines() == ["nginx -t", "systemctl reload nginx"]
 
     # A second push changes one client: the switch moves, unchanged files are hard

@@ -27,7 +27,15 @@ from generator.format.model import Client
 from generator.project.layout import Project
 from generator.project.record import ClientRecord, Portfolio, TermsRecord
 from generator.site.engine import build_site, escape_html
-from generator.site.pages import PAGES, IssuedVersion, SiteData, VersionInfo, banner, write_pages
+from generator.site.pages import (
+    PAGES,
+    IssuedVersion,
+    SiteData,
+    VersionInfo,
+    banner,
+    copy_assets,
+    write_pages,
+)
 from generator.terms.changelog import changelog
 
 DRAFT = "agreement-draft.pdf"
@@ -287,7 +295,7 @@ class Builder:
             docs.mkdir()
             for name, text in pages.items():
                 (docs / name).write_text(text, "utf-8")
-            shutil.copytree(self.project.template("site/assets"), docs / "assets")
+            copy_assets(self.project.template("site/assets"), docs / "assets")
             provider = portfolio.provider.model
             build_site(
                 base_config=self.project.base_config,

@@ -9,8 +9,15 @@ from pathlib import Path
 import click
 
 from generator.cli import common
-from generator.errors import UsageError
+from generator.errors import TripodError, UsageError
 
+_NGINX_USER = click.option(
+    "--nginx-user",
+    metavar="USER",
+    envvar="TRIPOD_NGINX_USER",
+    help="The user nginx's workers run as, who must read what is written"
+    " (default: the user line of /etc/nginx/nginx.conf, if any).",
+)
 _TARGET = click.option(
     "--target",
     type=click.Path(file_okay=False, path_type=Path),
@@ -39,6 +46,7 @@ _TARGET = click.option(
     metavar="PATH",
     help="Where the target folder is on the web host, when it is copied there (default: --target).",
 )
+@_NGINX_USER
 @click.pass_context
 def publish_command(
     ctx: click.Context,
@@ -50,6 +58,7 @@ def publish_command(
     tls_cert: str | None,
     tls_key: str | None,
     server_root: str | None,
+    nginx_user: str | None,
 ) -> None:
     """Lay out the built sites under TARGET for nginx and switch them in at once.
 
@@ -77,7 +86,7 @@ def publish_command(
         server = replace(
             remembered_server(target), **{k: v for k, v in given.items() if v is not None}
         )
-        published = publish(common.project(ctx), target, server, keep)
+        published = publish(common.project(ctx), target, server, keep, nginx_user)
     except PublishError as e:
         raise UsageError(str(e)) from None
     except OSError as e:
@@ -106,6 +115,8 @@ def publish_command(
         )
     if published.removed:
         click.echo(f"removed {common.plural(len(published.removed), 'old release')}", err=True)
+    if published.unreadable:
+        raise TripodError(published.unreadable)
 
 
 @click.group("access")
@@ -145,21 +156,46 @@ def _password(from_stdin: bool) -> str:
 @click.argument("names", nargs=-1, required=True, metavar="[CLIENT] USER")
 @click.option("--staff", is_flag=True, help="A user of the internal dashboard, not of a client.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--allow-unpublished",
+    is_flag=True,
+    help="Add a user to a client that is not in the published release (yet).",
+)
+@_NGINX_USER
 @_TARGET
-def access_add(names: tuple[str, ...], staff: bool, password_stdin: bool, target: Path) -> None:
+def access_add(
+    names: tuple[str, ...],
+    staff: bool,
+    password_stdin: bool,
+    allow_unpublished: bool,
+    nginx_user: str | None,
+    target: Path,
+) -> None:
     """Let USER read CLIENT's site (or, with --staff, the dashboard); sets a new
     password for an existing user."""
+    from generator.publish import PublishError, readable
     from generator.publish.access import AccessError, add
 
     client, user = _split(names, staff)
+    published = client is None or (target / "current" / "clients" / client).is_dir()
+    if not published and not allow_unpublished:
+        # A mistyped id would otherwise get a user nobody can ever use.
+        raise UsageError(
+            f"{client} is not in the release published at {target}: check the id, or give"
+            " --allow-unpublished to add a user before the client's first publish"
+        )
     try:
+        reader = readable.nginx_user(nginx_user)
         new = add(target, client, user, _password(password_stdin))
-    except AccessError as e:
+    except (AccessError, PublishError) as e:
         raise UsageError(str(e)) from None
     what = "the dashboard" if client is None else f"{client}'s site"
     click.echo(f"{user} {'can now read' if new else 'has a new password for'} {what}", err=True)
-    if client is not None and not (target / "current" / "clients" / client).is_dir():
+    if not published:
         click.echo(f"note: {client} is not in the published release (yet)", err=True)
+    unreadable = reader and readable.problem(reader, target / "access", readable.served(target))
+    if unreadable:
+        raise TripodError(unreadable)
 
 
 @access_group.command("remove")

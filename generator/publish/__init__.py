@@ -17,7 +17,8 @@ The modules (`releases` uses the others; `config` uses `csp`):
   templates in `nginx/`;
 - `csp`: the Content-Security-Policy, with the hashes of the inline scripts
   and styles in the releases' pages;
-- `access`: the htpasswd files.
+- `access`: the htpasswd files;
+- `readable`: whether nginx's worker user can read what was written.
 
 Publishing reads the built files under site/; it never imports the build.
 """

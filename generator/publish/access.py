@@ -12,8 +12,9 @@ checks it every time, without a cache, in the worker that serves the other
 requests: this hash costs about 2-4 ms of one core per request, where bcrypt at
 cost 10 costs about 80 ms (a page with its assets would take a second of CPU,
 and a few clients opening pages would stall the server). The price of the fast
-hash is paid in password length: Tripod asks for at least MIN_LENGTH
-characters, so a leaked file is still not worth cracking.
+hash is paid in password length and strength: Tripod asks for at least
+MIN_LENGTH characters that zxcvbn does not score as guessable, so a leaked
+file is still not worth cracking.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ from generator import files
 from generator.errors import UsageError
 
 MIN_LENGTH = 12
+# crypt() (libxcrypt, which nginx calls) refuses a passphrase of 512 bytes or more:
+# such a password would be stored and then never let anyone in.
+MAX_BYTES = 511
+MIN_SCORE = 3  # zxcvbn's scale, 0-4: 3 is "safely unguessable" for an online attack
+_SCORED = 72  # zxcvbn's own limit; its matching is slow on longer text
 ROUNDS = 5000
 STAFF = "staff"  # the dashboard's file: access/staff.htpasswd (clients are in access/clients/)
 _USER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
@@ -101,7 +107,9 @@ def hash_password(password: str) -> str:
     return sha512_crypt(password, salt)
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, *context: str) -> None:
+    """Refuses a password nginx could never check, or one easily guessed; `context`
+    (the user name, the client) counts as known to whoever guesses."""
     if len(password) < MIN_LENGTH:
         raise AccessError(
             f"the password is {len(password)} characters; use at least {MIN_LENGTH}"
@@ -109,6 +117,26 @@ def check_password(password: str) -> None:
         )
     if any(ord(c) < 32 or c == "\x7f" for c in password):
         raise AccessError("the password contains a control character")
+    size = len(password.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise AccessError(
+            f"the password is {size} bytes; nginx checks at most {MAX_BYTES}, so it could"
+            " never sign in: use a shorter one"
+        )
+    from zxcvbn import zxcvbn
+
+    # The first _SCORED characters: a longer password is no weaker than its start.
+    result = zxcvbn(password[:_SCORED], user_inputs=[c for c in context if c])
+    if result["score"] < MIN_SCORE:
+        feedback = result["feedback"]
+        advice = " ".join(
+            part.strip() for part in (feedback["warning"], *feedback["suggestions"]) if part
+        )
+        raise AccessError(
+            "the password is easy to guess"
+            + (f": {advice}" if advice else "")
+            + " (a passphrase of a few uncommon words is easiest)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +240,7 @@ def add(target: Path, client: str | None, user: str, password: str) -> bool:
     The staff read the dashboard and every client's site, so a name is either
     the staff's or clients', never both (one name, one password, one person)."""
     check_user(user)
-    check_password(password)
+    check_password(password, user, client or "")
     hashed = hash_password(password)
     with _locked(target):
         if client is None:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from generator import files
 from generator.project.layout import Project
-from generator.publish import CURRENT, NGINX, RELEASES, access
+from generator.publish import CURRENT, NGINX, RELEASES, access, readable
 from generator.publish import PublishError as PublishError  # the command line's name for it
-from generator.publish.config import Server, write_config
+from generator.publish.config import Server, check_path, nginx_check, write_config
 
 _RELEASE = re.compile(r"[0-9]{8}T[0-9]{6}Z(?:-[0-9]+)?")
 _REMEMBERED = "server.json"
@@ -35,20 +35,32 @@ class Published:
     unbuilt: list[str] = field(default_factory=list)  # clients with a file but no built site
     removed: list[str] = field(default_factory=list)  # old releases deleted
     config_changed: bool = False
+    unreadable: str | None = None  # what nginx's user cannot read, and what to run
 
 
-def publish(project: Project, target: Path, server: Server | None, keep: int = 5) -> Published:
+def publish(
+    project: Project,
+    target: Path,
+    server: Server | None,
+    keep: int = 5,
+    nginx_user: str | None = None,
+) -> Published:
     """Lays out the built sites as a new release and makes it the current one.
 
-    `server` None: as the target was last published (its nginx/server.json)."""
+    `server` None: as the target was last published (its nginx/server.json).
+    `nginx_user`: who nginx's workers run as (default: as this host's nginx.conf
+    says); what they cannot read is reported. Not checked when the target is
+    served from another host (`server.root`)."""
     server = server or remembered_server(target)
     server.check()
+    reader = None if server.root else readable.nginx_user(nginx_user)
     if keep < 1:
         raise PublishError("--keep must be at least 1: the current release is kept")
     site = project.root / "site"
     if not (site / "internal" / "index.html").is_file():
         raise PublishError("there is no built site to publish: run tripod build first")
     target = target.resolve()
+    check_path("--target", str(target))
     if target == site.resolve() or target.is_relative_to(site.resolve()):
         raise PublishError("the target cannot be inside site/: tripod build replaces it")
     ids = [p.stem for p in project.client_files()]
@@ -62,11 +74,39 @@ def publish(project: Project, target: Path, server: Server | None, keep: int = 5
         _copy(site / "internal", stage / "internal")
     access.ensure(target, built)
     kept = release_names(target)[-keep:]  # the new release is the newest
+    before = {p: p.read_bytes() for p in (target / NGINX).glob("*.conf")}
     changed = write_config(target, server, kept)
+    if changed and server.root is None:  # served from here: nginx here can say
+        _nginx_accepts(target, before, releases / name)
     _remember(target, server)
     _switch(target, name)
     removed = _prune(target, kept)
-    return Published(name, built, [i for i in ids if i not in built], removed, changed)
+    unreadable = None
+    if reader is not None:
+        unreadable = readable.problem(
+            reader, target / "access", readable.served(target)
+        ) or readable.problem(reader, releases, [releases / name, *readable.tree(releases / name)])
+    return Published(name, built, [i for i in ids if i not in built], removed, changed, unreadable)
+
+
+def _nginx_accepts(target: Path, before: dict[Path, bytes], release: Path) -> None:
+    """Refuses a configuration nginx -t refuses (a certificate that is not there,
+    say), putting back the one nginx runs with and dropping the new release.
+
+    A file this user may not read (a TLS key only root reads) proves nothing
+    against the configuration: nginx's master reads it as root."""
+    complaint = nginx_check(target)
+    if complaint is None or "Permission denied" in complaint:
+        return
+    for path in (target / NGINX).glob("*.conf"):
+        if path not in before:
+            path.unlink()
+    for path, data in before.items():
+        files.write_bytes(path, data, 0o644)
+    shutil.rmtree(release, ignore_errors=True)
+    raise PublishError(
+        f"nginx -t refuses the new configuration: {complaint} (nothing was switched)"
+    )
 
 
 def remembered_server(target: Path) -> Server:
@@ -129,13 +169,24 @@ def _release_name(releases: Path) -> str:
 
 
 def _copy(source: Path, target: Path) -> None:
-    """A built folder without its dotfiles (the build's own records), as hard links."""
-    shutil.copytree(
-        source,
-        target,
-        ignore=lambda _, names: [n for n in names if n.startswith(".")],
-        copy_function=files.link_or_copy,
-    )
+    """A built folder without its dotfiles (the build's own records), as hard links.
+
+    A symbolic link is refused: copying it would copy whatever it points at (a
+    file anywhere on this machine) into the release, where nginx serves it."""
+
+    def ignored(folder: str, names: list[str]) -> list[str]:
+        for name in names:
+            path = Path(folder) / name
+            if not name.startswith(".") and path.is_symlink():
+                raise PublishError(
+                    f"{path} is a symbolic link: a release holds no links (build again,"
+                    " and put no links into site/)"
+                )
+        return [n for n in names if n.startswith(".")]
+
+    if source.is_symlink():
+        raise PublishError(f"{source} is a symbolic link: a release holds no links")
+    shutil.copytree(source, target, ignore=ignored, copy_function=files.link_or_copy)
 
 
 def _switch(target: Path, name: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from generator.errors import UsageError
 from generator.findings import Finding
 from generator.format import units
 from generator.format.model import Client, Provider
@@ -129,4 +130,16 @@ def write_pages(env: Environment, data: SiteData, docs: Path, assets: Path) -> N
         page = render_template(env, f"site/{name}", values)
         (docs / name).write_text(page, "utf-8")
     if assets.is_dir():
-        shutil.copytree(assets, docs / "assets", dirs_exist_ok=True)
+        copy_assets(assets, docs / "assets")
+
+
+def copy_assets(assets: Path, target: Path) -> None:
+    """The site's assets copied into a site, refusing symbolic links: a link's
+    target (anything on the building machine) would be copied into every site."""
+    for path in (assets, *assets.rglob("*")):
+        if path.is_symlink():
+            raise UsageError(
+                f"{path} is a symbolic link: a site's assets are copied into every client's"
+                " site, so put the file itself there"
+            )
+    shutil.copytree(assets, target, dirs_exist_ok=True)
