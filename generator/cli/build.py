@@ -5,17 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from generator.cli import common
 from generator.errors import TripodError, UsageError
-
-if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
-
-    from generator.project.layout import Project
 
 WAIT = 600.0
 
@@ -27,20 +22,6 @@ WAIT_OPTION = click.option(
     metavar="SECONDS",
     help="How long to wait for another build of the project (build, serve, pack) to end.",
 )
-
-
-def _locked(project: Project, command: str, wait: float) -> AbstractContextManager[None]:
-    """The project's build lock, saying once on stderr when it has to wait."""
-    from generator.build.lock import building
-
-    def waiting(who: str) -> None:
-        common.echo(
-            f"tripod: waiting for another build of this project to end ({who or 'another process'}),"
-            f" up to {wait:g} s",
-            err=True,
-        )
-
-    return building(project, command, wait, waiting)
 
 
 class _Progress:
@@ -182,7 +163,7 @@ def build_command(
             raise UsageError(f"--shard {shard!r}: write K/N with 1 <= K <= N, like 2/4")
         part = (int(match[1]), int(match[2]))
     date = common.today(today)
-    with _locked(common.project(ctx), "tripod build", wait):
+    with common.locked(common.project(ctx), "tripod build", wait):
         code = _run_build(ctx, clients, date, jobs, part)
     ctx.exit(code)
 
@@ -201,7 +182,7 @@ def serve_command(ctx: click.Context, port: int, host: str, today: str | None, w
 
     project = common.project(ctx)
     date = common.today(today)
-    with _locked(project, "tripod serve", wait):
+    with common.locked(project, "tripod serve", wait):
         _run_build(ctx, (), date)
     common.echo(
         f"serving site/ at http://{host}:{port}/ (dashboard: /internal/, clients: /clients/<id>/)",
@@ -211,7 +192,7 @@ def serve_command(ctx: click.Context, port: int, host: str, today: str | None, w
     def rebuild() -> None:
         # A failed rebuild is one line; the preview goes on serving the last good site.
         try:
-            with _locked(project, "tripod serve", wait):
+            with common.locked(project, "tripod serve", wait):
                 _run_build(ctx, (), date)
         except TripodError as e:
             common.echo(f"tripod: {e}", err=True)
@@ -263,6 +244,6 @@ def pack_command(
         )
         ctx.exit(1)
     target = output or project.root / "site" / "packs" / f"{entry.client.id}.zip"
-    with _locked(project, "tripod pack", wait):
+    with common.locked(project, "tripod pack", wait):
         path = pack(Builder(project, date), entry, target.resolve())
     common.echo(f"wrote {path}: unzip it and open {entry.client.id}/index.html", err=True)

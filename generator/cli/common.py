@@ -14,6 +14,8 @@ from generator.errors import UsageError
 from generator.findings import Finding, visible
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from generator.project.layout import Project
 
 TODAY_OPTION = click.option(
@@ -57,3 +59,17 @@ def finding_text(finding: Finding) -> str:
     elif finding.hint:
         lines.append(visible(f"    hint: {finding.hint}"))
     return "\n".join(lines)
+
+
+def locked(project: Project, command: str, wait: float) -> AbstractContextManager[None]:
+    """The project's build lock, saying once on stderr when it has to wait."""
+    from generator.build.lock import building
+
+    def waiting(who: str) -> None:
+        echo(
+            f"tripod: waiting for another build of this project to end ({who or 'another process'}),"
+            f" up to {wait:g} s",
+            err=True,
+        )
+
+    return building(project, command, wait, waiting)

@@ -11,6 +11,8 @@ import click
 from generator.cli import common
 from generator.errors import TripodError, UsageError
 
+WAIT = 600.0
+
 _NGINX_USER = click.option(
     "--nginx-user",
     metavar="USER",
@@ -74,7 +76,7 @@ def publish_command(
     try:
         if rollback:
             name = roll_back(target)
-            click.echo(f"rolled back: current -> releases/{name}", err=True)
+            common.echo(f"rolled back: current -> releases/{name}", err=True)
             return
         given = {
             "listen": listen,
@@ -86,7 +88,10 @@ def publish_command(
         server = replace(
             remembered_server(target), **{k: v for k, v in given.items() if v is not None}
         )
-        published = publish(common.project(ctx), target, server, keep, nginx_user)
+        project = common.project(ctx)
+        # Publishing reads site/: not while a build swaps a client's folder in.
+        with common.locked(project, "tripod publish", WAIT):
+            published = publish(project, target, server, keep, nginx_user)
     except PublishError as e:
         raise UsageError(str(e)) from None
     except OSError as e:
@@ -94,27 +99,27 @@ def publish_command(
     from generator.publish.access import access_file
 
     sites = common.plural(len(published.clients), "client site")
-    click.echo(
+    common.echo(
         f"published {sites} and the dashboard: {target}/current -> releases/{published.release}",
         err=True,
     )
     if published.config_changed:
-        click.echo(
+        common.echo(
             f"the nginx configuration in {target}/nginx/ changed: check it (nginx -t) and"
             " reload nginx",
             err=True,
         )
     for client in published.unbuilt:
-        click.echo(f"{client}: no built site, not published (run tripod build)", err=True)
+        common.echo(f"{client}: no built site, not published (run tripod build)", err=True)
     nobody = [c for c in published.clients if not access_file(target, c).users()]
     if nobody:
-        click.echo(
+        common.echo(
             f"{common.plural(len(nobody), 'client site')} no one can open yet ({', '.join(nobody)}):"
             " tripod access add CLIENT USER",
             err=True,
         )
     if published.removed:
-        click.echo(f"removed {common.plural(len(published.removed), 'old release')}", err=True)
+        common.echo(f"removed {common.plural(len(published.removed), 'old release')}", err=True)
     if published.unreadable:
         raise TripodError(published.unreadable)
 
@@ -190,9 +195,9 @@ def access_add(
     except (AccessError, PublishError) as e:
         raise UsageError(str(e)) from None
     what = "the dashboard" if client is None else f"{client}'s site"
-    click.echo(f"{user} {'can now read' if new else 'has a new password for'} {what}", err=True)
+    common.echo(f"{user} {'can now read' if new else 'has a new password for'} {what}", err=True)
     if not published:
-        click.echo(f"note: {client} is not in the published release (yet)", err=True)
+        common.echo(f"note: {client} is not in the published release (yet)", err=True)
     unreadable = reader and readable.problem(reader, target / "access", readable.served(target))
     if unreadable:
         raise TripodError(unreadable)
@@ -212,7 +217,7 @@ def access_remove(names: tuple[str, ...], staff: bool, target: Path) -> None:
     except AccessError as e:
         raise UsageError(str(e)) from None
     what = "the dashboard" if client is None else f"{client}'s site"
-    click.echo(f"{user} can no longer read {what}", err=True)
+    common.echo(f"{user} can no longer read {what}", err=True)
 
 
 @access_group.command("list")
@@ -225,7 +230,7 @@ def access_list(client: str | None, staff: bool, target: Path) -> None:
 
     try:
         for user in users(target, _who(client, staff)):
-            click.echo(user)
+            common.echo(user)
     except AccessError as e:
         raise UsageError(str(e)) from None
 
