@@ -9,6 +9,7 @@ these tests rely on) and pins the exact finding lines.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from pathlib import Path
 
 import pytest
@@ -591,16 +592,23 @@ def test_naming_the_second_file_still_reports_the_first(tiny: TinyProject) -> No
 
 def test_two_files_for_one_client_through_tripod_build(tiny_site: TinyProject) -> None:
     tiny_site.write("clients/acme.yaml", CLIENT)
-    tiny_site.write("clients/acme.yml", CLIENT)
     tiny_site.write("clients/bee.YAML", CLIENT.replace("id: acme\n", "id: bee\n"))
+    assert tiny_site.tripod("build").code == 0
+    tiny_site.write("clients/acme.yml", CLIENT)
     run = tiny_site.tripod("build")
     assert run.code == 1, run.err
     assert "Traceback" not in run.err
     site = tiny_site.root / "site"
-    assert sorted(p.name for p in (site / "clients").iterdir()) == ["bee"]
+    # acme keeps the site it had before its second file appeared.
+    assert sorted(p.name for p in (site / "clients").iterdir()) == ["acme", "bee"]
     assert (site / "internal" / "index.html").is_file()
     kept = [line for line in run.err.splitlines() if "not built" in line]
     assert kept == ["clients/acme.yaml: not built, last good site kept: the file cannot be loaded"]
+    # Publishing is not stopped by the two files either: acme is published once.
+    target = tiny_site.root.parent / "srv"
+    run = tiny_site.tripod("publish", "--target", str(target), "--nginx-user", getpass.getuser())
+    assert run.code == 0, run.err
+    assert sorted(p.name for p in (target / "current" / "clients").iterdir()) == ["acme", "bee"]
 
 
 # --------------------------------------------------------- every edge, never a crash

@@ -63,7 +63,8 @@ def publish(
     check_path("--target", str(target))
     if target == site.resolve() or target.is_relative_to(site.resolve()):
         raise PublishError("the target cannot be inside site/: tripod build replaces it")
-    ids = [p.stem for p in project.client_files()]
+    # Two files for one id (x.yaml and x.yml) are one client, and one error of check's.
+    ids = list(dict.fromkeys(p.stem for p in project.client_files()))
     built = [i for i in ids if (site / "clients" / i / "index.html").is_file()]
     releases = target / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
