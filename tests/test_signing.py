@@ -76,9 +76,13 @@ def _certificate(
     *,
     ca: bool = False,
     non_repudiation: bool = True,
+    addresses: str | None = None,
 ) -> Any:
+    """A certificate; with `addresses`, its AIA (issuer and OCSP) and CRL
+    addresses point under that URL."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import AuthorityInformationAccessOID
 
     now = dt.datetime.now(dt.UTC)
     issuer_name = issuer.subject if issuer is not None else _name(subject)
@@ -110,6 +114,31 @@ def _certificate(
     if issuer is not None:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+    if addresses is not None:
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.OCSP,
+                        x509.UniformResourceIdentifier(f"{addresses}/ocsp"),
+                    ),
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.CA_ISSUERS,
+                        x509.UniformResourceIdentifier(f"{addresses}/issuer.cer"),
+                    ),
+                ]
+            ),
+            critical=False,
+        ).add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        [x509.UniformResourceIdentifier(f"{addresses}/root.crl")], None, None, None
+                    )
+                ]
+            ),
             critical=False,
         )
     return builder.sign(issuer_key, hashes.SHA256())

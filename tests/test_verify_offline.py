@@ -10,7 +10,6 @@ that never answers cannot hold the command past its per-request timeout.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import threading
 from collections.abc import Iterator
@@ -20,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_signing import CLIENT_PASSPHRASE, PASSPHRASE, PROVIDER_CN, new_project, tripod
+from test_signing import (
+    CLIENT_PASSPHRASE,
+    PASSPHRASE,
+    PROVIDER_CN,
+    _certificate,
+    new_project,
+    tripod,
+)
 
 from conftest import TinyProject
 
@@ -66,80 +72,6 @@ def server() -> Iterator[Server]:
         thread.join(10)
 
 
-def _name(common_name: str) -> Any:
-    from cryptography import x509
-    from cryptography.x509.oid import NameOID
-
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _certificate(cn: str, key: Any, issuer: Any, issuer_key: Any, base: str | None = None) -> Any:
-    """A leaf (or, without an issuer, a root) certificate; with `base`, its AIA (issuer
-    and OCSP) and CRL addresses point there."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.x509.oid import AuthorityInformationAccessOID
-
-    now = dt.datetime.now(dt.UTC)
-    ca = issuer is None
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn))
-        .issuer_name(issuer.subject if issuer is not None else _name(cn))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=not ca,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=ca,
-                crl_sign=ca,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-    )
-    if issuer is not None:
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-            critical=False,
-        )
-    if base is not None:
-        builder = builder.add_extension(
-            x509.AuthorityInformationAccess(
-                [
-                    x509.AccessDescription(
-                        AuthorityInformationAccessOID.OCSP,
-                        x509.UniformResourceIdentifier(f"{base}/ocsp"),
-                    ),
-                    x509.AccessDescription(
-                        AuthorityInformationAccessOID.CA_ISSUERS,
-                        x509.UniformResourceIdentifier(f"{base}/issuer.cer"),
-                    ),
-                ]
-            ),
-            critical=False,
-        ).add_extension(
-            x509.CRLDistributionPoints(
-                [
-                    x509.DistributionPoint(
-                        [x509.UniformResourceIdentifier(f"{base}/root.crl")], None, None, None
-                    )
-                ]
-            ),
-            critical=False,
-        )
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
 @dataclass(frozen=True)
 class Signed:
     project: TinyProject
@@ -161,9 +93,9 @@ def signed(tmp_path: Path, server: Server) -> Signed:
     from generator.agreement import sign
 
     root_key, provider_key, client_key = (ec.generate_private_key(ec.SECP256R1()) for _ in "abc")
-    root = _certificate("Tripod Offline Test Root", root_key, None, root_key)
+    root = _certificate("Tripod Offline Test Root", root_key, None, root_key, ca=True)
     provider = _certificate(PROVIDER_CN, provider_key, root, root_key)
-    client = _certificate("Maria Chen", client_key, root, root_key, server.url)
+    client = _certificate("Maria Chen", client_key, root, root_key, addresses=server.url)
 
     def p12(path: Path, key: Any, cert: Any, passphrase: str) -> Path:
         blob = pkcs12.serialize_key_and_certificates(
