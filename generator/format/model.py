@@ -9,6 +9,7 @@ field docstrings. Nothing here reads files.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from fractions import Fraction
 from typing import Annotated, Any, Literal
@@ -72,14 +73,20 @@ def _unit_error(error: units.UnitError) -> PydanticCustomError:
 
 
 def _quantity(parse: Any, kind: str, example: str) -> Any:
+    @functools.lru_cache(maxsize=1024)
+    def read(value: str) -> Any:
+        # The same few spellings (4h, 12mo, 200 Mbps) come back in every client
+        # file; quantities are frozen, so one can be shared. Errors are not cached.
+        quantity = parse(value)
+        units.check_bounds(quantity, value)
+        return quantity
+
     def validate(value: Any) -> Any:
         if isinstance(value, str):
             try:
-                quantity = parse(value)
-                units.check_bounds(quantity, value)
+                return read(value)
             except units.UnitError as e:
                 raise _unit_error(e) from None
-            return quantity
         if isinstance(value, int | float) and not isinstance(value, bool):
             raise PydanticCustomError(
                 "unit", f"{_text(value)} has no unit: a {kind} is written like {example}"
