@@ -47,6 +47,8 @@ class Finding:
     # For accepted gaps: who accepted it and why.
     accepted_by: str | None = None
     reason: str | None = None
+    # The scenario a per-scenario finding concerns (server-failure, site-loss...).
+    scenario: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -73,6 +75,7 @@ class Finding:
             "hint": self.hint,
             "client": self.client,
             "system": self.system,
+            "scenario": self.scenario,
         }
         if self.severity == "accepted":
             data["accepted_by"] = self.accepted_by

@@ -311,7 +311,10 @@ def test_the_issued_agreement_has_every_section_in_order(issued: TinyProject) ->
         "Maintain the business continuity plan A R",
         # accepted gaps, with who accepted and why
         "8. Known limitations accepted by the client",
-        "Hosted mail: RPO 4 h, but backups run every 24 h Maria Chen Daily is enough",
+        "Hosted mail: RPO 4 h, but after ransomware it is restored from backups made every "
+        "24 h Maria Chen Daily is enough",
+        "Hosted mail: RPO 4 h, but if the cloud account is lost it is restored from backups "
+        "made every 24 h Maria Chen Daily is enough",
         # exclusions
         "9. Exclusions",
         "CCTV recorder is not backed up: Footage is not worth keeping",

@@ -841,7 +841,7 @@ def test_unknown_field_with_a_typo_gets_did_you_mean(tiny: TinyProject) -> None:
     assert hints(tiny) == [
         (
             "schema/unknown-field",
-            "did you mean 'immutable'? fields here: where, location, immutable",
+            "did you mean 'immutable'? fields here: where, location, immutable, offline, on_system",
         )
     ]
 
@@ -1047,8 +1047,8 @@ def test_bad_enum_value(tiny: TinyProject, old: str, new: str, expected: str) ->
 
 
 ACKNOWLEDGEABLE = (
-    "'no-offsite-copy', 'rpo-unachievable', 'rto-unachievable', 'rto-above-mtd', "
-    "'mutable-offsite' or 'measured-over-rto'"
+    "'no-surviving-copy', 'rpo-unachievable', 'rto-unachievable', 'rto-above-mtd', "
+    "'measured-over-rto', 'no-offsite-copy' or 'mutable-offsite'"
 )
 
 
@@ -1670,8 +1670,11 @@ def test_tripod_check_reports_provider_problems(tiny: TinyProject) -> None:
     assert run.code == 1
     assert "Traceback" not in run.err
     assert run.out.splitlines() == [
-        "clients/acme.yaml:46:36: accepted rpo-unachievable: Hosted mail: RPO 4 h, but backups "
-        "run every 24 h",
+        "clients/acme.yaml:46:36: accepted rpo-unachievable: Hosted mail: RPO 4 h, but after "
+        "ransomware it is restored from backups made every 24 h",
+        "    accepted by Maria Chen: Daily is enough",
+        "clients/acme.yaml:46:36: accepted rpo-unachievable: Hosted mail: RPO 4 h, but if the "
+        "cloud account is lost it is restored from backups made every 24 h",
         "    accepted by Maria Chen: Daily is enough",
         "provider.yaml:1:1: error schema/missing-field: missing required field 'after_hours'",
     ]

@@ -1,4 +1,5 @@
-"""The recovery-time estimate after loss of the site (SPEC, "Estimated recovery time")."""
+"""The recovery-time estimate after loss of the site (SPEC, "Scenarios and estimated
+recovery time"); the other scenarios are in test_scenarios.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import TinyProject, with_change
 from generator.format.load import load_client
 from generator.format.model import Client
-from generator.rules.recovery import Estimate, estimate, recovery_order
+from generator.rules.recovery import Phase, estimate, recovery_order
 
 # Figures used below. At 100 Mbps, 1 GB (8e9 bit) takes 80 s = 1/45 h, so 450 GB
 # downloads in exactly 10 h. At 450 GB/h, 450 GB restores in 1 h. Procurement 2d = 48 h.
@@ -93,25 +94,32 @@ def client(
 
 def test_on_premises_system_adds_every_part() -> None:
     [pms] = estimate(client((system("pms", "450 GB"),), disaster_recovery=dr())).values()
-    assert pms == Estimate(
+    assert (pms.system, pms.position, pms.scenario, pms.status) == (
         "pms",
         1,
-        hardware=Fraction(48),  # procurement 2d
-        download=Fraction(10),  # 450 GB * 8 = 3.6e12 bit / 1e8 bit/s = 36 000 s = 10 h
-        restore=Fraction(1),  # 450 GB / 450 GB/h
-        network=Fraction(6),
-        validation=Fraction(2),
+        "site-loss",
+        "estimated",
+    )
+    assert pms.phases == (
+        Phase("hardware", Fraction(48)),  # procurement 2d
+        Phase("download", Fraction(10)),  # 450 GB * 8 = 3.6e12 bit / 1e8 bit/s = 36 000 s = 10 h
+        Phase("restore", Fraction(1)),  # 450 GB / 450 GB/h
+        Phase("network", Fraction(6)),
+        Phase("validation", Fraction(2)),
     )
     assert pms.total == 67  # 48 + 10 + 1 + 6 + 2
+    assert not pms.lower_bound
     assert pms.recoverable and pms.reason is None
     assert pms.after == ()
-    assert pms.parts() == {
-        "hardware": 48,
-        "download": 10,
-        "restore": 1,
-        "network": 6,
-        "validation": 2,
-    }
+    assert list(pms.parts().items()) == [  # every phase, in order, 0 where it does not apply
+        ("investigation", 0),
+        ("hardware", 48),
+        ("provisioning", 0),
+        ("download", 10),
+        ("restore", 1),
+        ("network", 6),
+        ("validation", 2),
+    ]
 
 
 def test_standby_hardware_takes_no_procurement_time() -> None:
@@ -125,7 +133,12 @@ def test_restore_rate_and_validation_are_optional() -> None:
     disaster_recovery = dr(restore_rate=None, validation=None)
     pms = estimate(client((system("pms", "450 GB"),), disaster_recovery=disaster_recovery))["pms"]
     assert (pms.restore, pms.validation) == (0, 0)
-    assert pms.total == 64  # 48 + 10 + 0 + 6 + 0
+    assert pms.total == 64  # 48 + 10 + 6: a lower bound, the restore time being unknown
+    # Unknown is not zero: the restore is unknown, the validation none agreed.
+    assert pms.phase("restore") == Phase("restore", Fraction(0), "unknown")
+    assert pms.phase("validation") == Phase("validation", Fraction(0), "none agreed")
+    assert pms.lower_bound and pms.unknown == ("restore",)
+    assert pms.none_agreed == ("validation",)
 
 
 def test_restore_and_download_use_decimal_units() -> None:
@@ -138,22 +151,31 @@ def test_restore_and_download_use_decimal_units() -> None:
     assert pms.total == 48 + Fraction(40, 9) + Fraction(50, 9) + 6 + 2  # 66 h
 
 
+def test_loss_of_the_site_does_not_affect_a_cloud_system() -> None:
+    c = client((system("mail", "90 GB", hosting="cloud"),), disaster_recovery=dr())
+    mail = estimate(c)["mail"]
+    assert (mail.status, mail.affected, mail.recoverable) == ("not affected", False, False)
+    assert mail.phases == ()
+
+
 def test_cloud_system_needs_no_hardware_and_no_link() -> None:
-    mail = estimate(client((system("mail", "90 GB", hosting="cloud"),), disaster_recovery=dr()))[
-        "mail"
-    ]
+    c = client((system("mail", "90 GB", hosting="cloud"),), disaster_recovery=dr())
+    mail = estimate(c, "cloud-account-loss")["mail"]
     # 90 GB / 450 GB/h = 0.2 h restore, + 2 h validation; nothing else
-    assert mail == Estimate("mail", 1, restore=Fraction(1, 5), validation=Fraction(2))
+    assert mail.phases == (Phase("restore", Fraction(1, 5)), Phase("validation", Fraction(2)))
     assert mail.total == Fraction(11, 5)
 
 
 def test_cloud_system_without_restore_rate_or_validation_takes_no_time() -> None:
     disaster_recovery = dr(restore_rate=None, validation=None)
     mail = estimate(
-        client((system("mail", "90 GB", hosting="cloud"),), disaster_recovery=disaster_recovery)
+        client((system("mail", "90 GB", hosting="cloud"),), disaster_recovery=disaster_recovery),
+        "cloud-account-loss",
     )["mail"]
     assert mail.total == 0
     assert mail.recoverable
+    # ...but never reads as instant: the restore is unknown, the total a lower bound.
+    assert mail.lower_bound
 
 
 def test_the_base_client_from_a_file(tiny: TinyProject) -> None:
@@ -166,8 +188,9 @@ def test_the_base_client_from_a_file(tiny: TinyProject) -> None:
     assert result["pms"].download == Fraction(14, 3)
     assert result["pms"].restore == Fraction(21, 20)
     assert result["pms"].total == Fraction(3703, 60)  # 61.7 h, within the RTO of 72 h
-    # mail (cloud): 60 / 400 = 3/20 h + 2 h
-    assert result["mail"].total == Fraction(43, 20)
+    # mail (cloud) is not touched by loss of the site; if its account is lost: 60 / 400 = 3/20 h + 2 h
+    assert not result["mail"].affected
+    assert estimate(loaded.model, "cloud-account-loss")["mail"].total == Fraction(43, 20)
 
 
 def test_standby_read_from_a_file(tiny: TinyProject) -> None:
@@ -199,9 +222,8 @@ def test_second_on_premises_download_includes_the_first() -> None:
     # pms: 450 GB = 10 h of download
     assert result["pms"].download == 10
     assert result["pms"].total == 67  # 48 + 10 + 1 + 6 + 2
-    # mail, in between, is cloud: no link, no hardware; 90/450 = 0.2 h + 2 h
-    assert result["mail"].hardware == result["mail"].download == result["mail"].network == 0
-    assert result["mail"].total == Fraction(11, 5)
+    # mail, in between, is cloud: not affected, and not on the link
+    assert not result["mail"].affected
     # files: (450 + 900) GB / 45 GB/h = 30 h on the link (mail's 90 GB not counted)
     assert result["files"].download == 30
     assert result["files"].after == ("pms",)
@@ -331,7 +353,8 @@ def test_on_premises_system_without_offsite_copy_is_unrecoverable() -> None:
     assert list(result) == ["nas", "pms"]
     nas = result["nas"]
     assert nas.recoverable is False
-    assert nas.reason is not None and "off the premises" in nas.reason
+    assert nas.status == "no surviving copy"
+    assert nas.reason == "no copy of it survives loss of the site"
     assert nas.total == 0
     # Nothing of nas can be downloaded: pms has the link to itself, 450 / 45 = 10 h.
     assert result["pms"].download == 10
@@ -355,9 +378,10 @@ def test_cloud_system_with_no_backup_is_unrecoverable() -> None:
         backups=(),
         disaster_recovery=dr(objectives=({"system": "mail", "rto": "8h", "rpo": "24h"},)),
     )
-    mail = estimate(c)["mail"]
-    assert mail.recoverable is False
+    mail = estimate(c, "ransomware")["mail"]
+    assert (mail.recoverable, mail.status) == (False, "no backup")
     assert mail.reason is not None and "no backup" in mail.reason
+    assert not estimate(c)["mail"].affected  # loss of the site does not touch it
 
 
 def test_no_disaster_recovery_section_no_estimate() -> None:
@@ -442,11 +466,12 @@ def test_every_estimate_equals_the_hand_formula(scenario: tuple[Any, ...]) -> No
         gb, _, hosting = specs[int(system_id[1:])]
         got = result[system_id]
         assert got.position == position
-        assert got.recoverable
         restore = Fraction(gb, rate) if rate else 0
-        if hosting == "cloud":
-            assert got.total == restore + 2
+        if hosting == "cloud":  # loss of the site does not touch it
+            assert not got.affected
             continue
+        assert got.recoverable
+        assert got.lower_bound == (rate is None)
         on_link += gb
         # GB * 8e9 bit / (Mbps * 1e6 bit/s) / 3600 s/h = GB * 8000 / (Mbps * 3600) h
         download = Fraction(on_link * 8000, mbps * 3600)

@@ -324,7 +324,14 @@ class Copy(Model):
     location: Text
     """Where the copy is kept, in plain words."""
     immutable: bool = False
-    """True when the copy cannot be altered or deleted before its retention ends."""
+    """True when the copy cannot be altered or deleted before its retention ends: it
+    survives ransomware."""
+    offline: bool = False
+    """True when the copy is kept where no network reaches it (tape, a rotated disk, an
+    air-gapped vault): it survives ransomware."""
+    on_system: bool = False
+    """True when the copy is kept on the system itself (snapshots on the server's own
+    disks): it does not survive a failure of that system's server."""
 
 
 class Schedule(Model):
@@ -383,11 +390,112 @@ class Invocation(Model):
     """Who takes the call at the provider, as a role in plain words."""
 
 
+Scenario = Literal["server-failure", "site-loss", "ransomware", "cloud-account-loss"]
+SCENARIOS: tuple[Scenario, ...] = (
+    "server-failure",
+    "site-loss",
+    "ransomware",
+    "cloud-account-loss",
+)
+"""The built-in scenarios, in the order they are shown."""
+
+
+class ScenarioObjective(Model):
+    """Objectives for one system in one scenario: each field given replaces the base one."""
+
+    system: Slug
+    """The system these objectives are for."""
+    rto: (
+        Annotated[Duration, _nonzero("write the longest the client accepts waiting, like 5d")]
+        | None
+    ) = None
+    """The RTO in this scenario; the base objective's when omitted."""
+    rpo: Duration | None = None
+    """The RPO in this scenario; the base objective's when omitted."""
+    mtd: (
+        Annotated[Duration, _nonzero("write how long the business can do without it, like 5d")]
+        | None
+    ) = None
+    """The MTD in this scenario; the base objective's when omitted."""
+
+
+class ScenarioSettings(Model):
+    covered: bool = True
+    """False leaves the scenario out of the agreement (printed as not covered, with the reason)."""
+    reason: Text | None = None
+    """Why the scenario is not covered; required when `covered` is false."""
+    objectives: tuple[ScenarioObjective, ...] = ()
+    """Objectives that differ in this scenario; each overrides only the fields it gives."""
+
+
+class ServerFailure(ScenarioSettings):
+    """One on-premises system at a time loses its server; copies kept on the system
+    itself (`on_system: true`) are lost with it."""
+
+
+class SiteLoss(ScenarioSettings):
+    """Every on-premises system and every local copy are lost; offsite copies survive."""
+
+
+class Ransomware(ScenarioSettings):
+    """Every copy that is neither immutable nor offline is lost, with every on-premises
+    system and (unless `cloud: false`) every cloud system."""
+
+    investigation: Duration | None = None
+    """Time allowed before restoring (such as the insurer's forensics); none agreed when omitted."""
+    dwell_time: Annotated[
+        Duration, _nonzero("write how long an attacker may go unnoticed, like 14d")
+    ] = units.Duration(Fraction(14), "d")
+    """How far back a clean restore point may have to be; 14d when omitted."""
+    cloud: bool = True
+    """True (the default) when the attacker holds the cloud admin account too: cloud systems are lost."""
+    replace_hardware: bool = False
+    """True when the on-premises hardware is replaced (procured) rather than wiped and reused."""
+    restore_rate: (
+        Annotated[Throughput, _nonzero("write how fast data is written back, like 400 GB/h")] | None
+    ) = None
+    """How fast data is written back in this scenario; the DR `restore_rate` when omitted."""
+
+
+class CloudAccountLoss(ScenarioSettings):
+    """One cloud system at a time is lost (its account deleted, locked or closed); every
+    copy of its backups survives."""
+
+    restore_rate: (
+        Annotated[Throughput, _nonzero("write how fast data is written back, like 50 GB/h")] | None
+    ) = None
+    """How fast a cloud system's data is written back; the DR `restore_rate` when omitted."""
+
+
+class Scenarios(Model):
+    """The built-in scenarios by their names in the file (`server-failure`, `site-loss`...)."""
+
+    model_config = ConfigDict(serialize_by_alias=True)
+
+    server_failure: ServerFailure = Field(default=ServerFailure(), alias="server-failure")
+    """A server fails: each on-premises system is estimated as if its own server failed."""
+    site_loss: SiteLoss = Field(default=SiteLoss(), alias="site-loss")
+    """The client's premises are lost (fire, flood, theft)."""
+    ransomware: Ransomware = Ransomware()
+    """Ransomware reaches every system and every copy it can."""
+    cloud_account_loss: CloudAccountLoss = Field(
+        default=CloudAccountLoss(), alias="cloud-account-loss"
+    )
+    """A cloud system's account is deleted, locked or closed."""
+
+    def of(self, scenario: Scenario) -> ScenarioSettings:
+        """The settings of one scenario, by its name in the file."""
+        found: ScenarioSettings = getattr(self, scenario.replace("-", "_"))
+        return found
+
+
 class DrTest(Schedule):
     measured: dict[
         Slug, Annotated[Duration, _nonzero("write the time the test took, like 30h")]
     ] = Field(default_factory=dict)
     """Recovery times the last DR test measured, by system id (a record)."""
+    scenario: Scenario = "site-loss"
+    """The scenario the test rehearsed; the measured times belong to it (a record)."""
 
 
 class DisasterRecovery(Model):
@@ -404,7 +512,19 @@ class DisasterRecovery(Model):
     network_reconfiguration: Duration
     """Time to reconfigure the network at the recovery site."""
     validation: Duration | None = None
-    """Time to check restored data before going live."""
+    """Time to check restored data before going live; none agreed when omitted."""
+    recovery_target: Literal["client-site", "provider-cloud"] = "client-site"
+    """client-site: on new or repaired hardware at the client's premises, downloading over
+    the link; provider-cloud: brought up in the provider's infrastructure from the offsite
+    copies already there (a provisioning time instead of hardware, no download)."""
+    provisioning: Duration | None = None
+    """With provider-cloud: time to provision the systems in the provider's infrastructure;
+    none agreed when omitted."""
+    courier: Duration | None = None
+    """Time to ship a seeded drive to the client; assumed 1d when omitted."""
+    scenarios: Scenarios = Scenarios()
+    """Tuning of the built-in scenarios, their own objectives, or scenarios left out;
+    every built-in scenario applies by default."""
     objectives: tuple[Objective, ...] = ()
     """RTO, RPO and MTD per system."""
     recovery_order: tuple[Slug, ...] | None = None
@@ -498,6 +618,8 @@ class Acknowledgement(Model):
     """The code of the finding the client accepts."""
     system: Slug
     """The system it is accepted for."""
+    scenario: Scenario | None = None
+    """The scenario it is accepted for; every scenario when omitted."""
     reason: Text
     """Why the client accepts it, in their words."""
     accepted_by: Slug

@@ -137,6 +137,27 @@ def _recovery_problems(dr: dict[str, Any], systems: _Ids, contacts: _Ids) -> lis
         add(_dangling((*base, "invocation", "client"), invocation["client"], contacts, a_contact))
     for system in _map(dr, "test", "measured"):
         add(_dangling((*base, "test", "measured", system), system, systems, a_system))
+    for name, settings in _map(dr, "scenarios").items():
+        if not isinstance(settings, dict):
+            continue
+        at: Path_ = (*base, "scenarios", name)
+        own = [
+            ((*at, "objectives", i, "system"), o["system"])
+            for i, o in enumerate(_list(settings, "objectives"))
+            if isinstance(o, dict) and "system" in o
+        ]
+        for path, system in own:
+            add(_dangling(path, system, systems, a_system))
+        add(_duplicates(_texts(own), f"an objective in {name} for the system"))
+        if settings.get("covered") is False and _text(settings.get("reason")) is None:
+            problems.append(
+                Problem(
+                    "schema/missing-field",
+                    (*at, "covered"),
+                    f"{name} is not covered but gives no reason: the agreement prints why",
+                    "add reason: ..., in words the client reads",
+                )
+            )
     return problems
 
 
@@ -228,7 +249,11 @@ def reference_problems(data: dict[str, Any], stem: str) -> list[Problem]:
                 )
             )
     gaps = [
-        (("acknowledged", i), f"{_text(a.get('check'))} for {_text(a.get('system'))}")
+        (
+            ("acknowledged", i),
+            f"{_text(a.get('check'))} for {_text(a.get('system'))}"
+            + (f" in {_text(a.get('scenario'))}" if a.get("scenario") is not None else ""),
+        )
         for i, a in enumerate(acknowledged)
         if isinstance(a, dict) and _text(a.get("check")) and _text(a.get("system"))
     ]

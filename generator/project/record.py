@@ -25,10 +25,11 @@ from typing import Any
 from generator.findings import Finding
 from generator.format import model
 from generator.format.load import Loaded, load_client, load_provider
+from generator.format.model import Scenario
 from generator.format.reader import SourceMap
 from generator.project.layout import Project
 from generator.rules.check import check
-from generator.rules.recovery import Estimate, estimate
+from generator.rules.recovery import ScenarioEstimate, estimates
 from generator.rules.registry import acknowledgeable
 from generator.terms import archive
 from generator.terms import canonical as terms
@@ -65,16 +66,30 @@ class TermsRecord:
     def fingerprint(self) -> str:
         return terms.fingerprint(self.canonical)
 
+    @property
+    def before_scenarios(self) -> bool:
+        """Whether these terms were issued before scenarios existed: they cover loss of
+        the site only (their frozen sites say so)."""
+        return "scenarios" not in self.data
+
     @cached_property
-    def estimates(self) -> dict[str, Estimate]:
-        return estimate(self.client)
+    def scenarios(self) -> tuple[Scenario, ...] | None:
+        """The scenarios these terms may cover; None: every one the file does not leave out."""
+        return ("site-loss",) if self.before_scenarios else None
+
+    @cached_property
+    def estimates(self) -> dict[Scenario, ScenarioEstimate]:
+        """Every scenario's estimates under these terms."""
+        return estimates(self.client, self.scenarios)
 
     @cached_property
     def accepted(self) -> list[Finding]:
         """The gaps the client accepted in these terms, as of their effective date (so a
         document never depends on the day it is rendered)."""
         client = self.client
-        found = check(client, SourceMap(), "", client.agreement.effective, estimates=self.estimates)
+        found = check(
+            client, SourceMap(), "", client.agreement.effective, scenario_estimates=self.estimates
+        )
         return [f for f in found if f.severity == "accepted"]
 
 
@@ -125,9 +140,9 @@ class ClientRecord:
         return record
 
     @cached_property
-    def estimates(self) -> dict[str, Estimate]:
-        """The recovery estimates of the file as it is now."""
-        return estimate(self._client())
+    def estimates(self) -> dict[Scenario, ScenarioEstimate]:
+        """The recovery estimates of the file as it is now, per scenario."""
+        return estimates(self._client())
 
     @property
     def terms_differ(self) -> bool:

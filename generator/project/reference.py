@@ -17,7 +17,7 @@ from pydantic.fields import FieldInfo
 from generator.format import units
 from generator.format.model import Client, FindingCode, Provider, _one_or_many
 from generator.rules import raci
-from generator.rules.registry import RULES, acknowledgeable
+from generator.rules.registry import ALIASES, RULES, acknowledgeable
 
 _NAMES: dict[Any, str] = {
     units.Duration: "duration",
@@ -104,7 +104,8 @@ def _table(cls: type[BaseModel]) -> list[str]:
     if cls.__doc__ and cls.__doc__.strip() and not cls.__doc__.startswith(cls.__name__ + "("):
         lines += [" ".join(cls.__doc__.split()), ""]
     lines += ["| field | type | | description |", "| --- | --- | --- | --- |"]
-    for name, info in cls.model_fields.items():
+    for field_name, info in cls.model_fields.items():
+        name = info.alias or field_name  # as the file spells it (`server-failure`)
         description = " ".join((info.description or "").split())
         lines.append(
             f"| `{name}` | {_type(info.annotation, info.metadata)} | {_default(info)} | {description} |"
@@ -170,16 +171,47 @@ In recovery arithmetic 1 mo = 30 d and 1 y = 365 d; a schedule (`every`,
 `review_every`, `term`) is added to a date as calendar months and years.
 Times are shown in hours with one decimal below 72 h, else in days and hours.
 
-## Estimated recovery time
+## Scenarios and estimated recovery time
 
-After loss of the client's site, systems come back in `recovery_order`
-(default: by criticality, then file order).
+Recovery is estimated for each scenario the agreement covers; all four apply
+unless `disaster_recovery.scenarios` leaves one out (`covered: false`, with a
+`reason` printed in the agreement). Excluded systems are out of every scenario;
+a system a scenario does not lose is *not affected*.
 
-- On-premises system: hardware procurement (zero with standby hardware) + the
-  download of its data **and of the data of every on-premises system recovered
-  before it** (they share the one link) + its data ÷ restore rate (when given) +
-  network reconfiguration + validation (when given).
-- Cloud-hosted system: its data ÷ restore rate (when given) + validation.
+| scenario | what is lost | copies that survive |
+| --- | --- | --- |
+| `server-failure` | one on-premises system at a time | every copy except those with `on_system: true` |
+| `site-loss` | every on-premises system and every local copy | offsite copies |
+| `ransomware` | every on-premises system, every cloud system (unless `cloud: false`), every copy neither `immutable` nor `offline` | immutable or offline copies |
+| `cloud-account-loss` | one cloud system at a time | every copy of its backups |
+
+A system comes back from its nearest surviving copy: the backup with the
+shortest interval that keeps one (its interval is the one the RPO is checked
+against), a local copy before an offsite one. Systems come back in
+`recovery_order` (default: by criticality, then file order). The phases, in
+order:
+
+- On-premises system, `recovery_target: client-site` (the default):
+  - `server-failure`: hardware (zero with standby hardware) + (with no surviving
+    local copy, the download of its own data) + restore + validation.
+  - `site-loss`: hardware + the download of its data **and of the data of every
+    on-premises system recovered before it** (they share the one link) + restore +
+    network reconfiguration + validation.
+  - `ransomware`: investigation + (hardware only with `replace_hardware: true`) +
+    restore from a surviving local copy, or the download of surviving offsite
+    copies over the shared link + restore + network reconfiguration + validation.
+- On-premises system, `recovery_target: provider-cloud`: (ransomware:
+  investigation) + provisioning + restore from an offsite copy (no download) +
+  network reconfiguration (cut-over) + validation.
+- Cloud system (`ransomware`, `cloud-account-loss`): (ransomware: investigation)
+  + restore at the scenario's `restore_rate`, else the DR one + validation.
+
+Unknown is not zero: without a `restore_rate` the restore time is unknown and
+the estimate a lower bound ("at least"), with an `estimate-incomplete` warning;
+a lower bound above the RTO still misses it, one at or below it is not
+determined. An omitted `validation`, `investigation` or `provisioning` is none
+agreed: counted as zero, printed as "none agreed". A scenario's `objectives`
+override the base objectives field by field.
 
 1 GB = 10⁹ bytes and 1 Mbps = 10⁶ bit/s: 2 TB over 100 Mbps is 44.4 h. An
 estimate equal to the RTO meets it.
@@ -187,9 +219,12 @@ estimate equal to the RTO meets it.
 ## Records and terms
 
 The agreement's terms are the client file without its operational records:
-test `last` dates, `measured` times, `plan_reviewed`, and contacts' and third
-parties' phone numbers and emails. Records change without a new agreement;
-anything else is a change of terms and needs `agreement.version` bumped.
+test `last` dates, `measured` times and the test's `scenario`, `plan_reviewed`,
+and contacts' and third parties' phone numbers and emails; with them, each
+scenario's effective parameters, defaults included (so a changed default
+changes the terms). Records change without a new agreement; anything else is a
+change of terms and needs `agreement.version` bumped. Terms issued before
+scenarios existed cover loss of the site only.
 """
 
 
@@ -216,6 +251,9 @@ def reference() -> str:
     ]
     for rule in RULES.values():
         lines.append(f"| `{rule.code}` | {rule.severity} | {rule.summary} |")
+    old_codes = ", ".join(
+        f"`{old}` (`{new}` for `{scenario}`)" for old, (new, scenario) in ALIASES.items()
+    )
     lines += [
         "",
         "An `acknowledged` entry turns the named finding for that system into an",
@@ -223,7 +261,8 @@ def reference() -> str:
         'the client" with who accepted it and why. These can be accepted: '
         + ", ".join(f"`{c}`" for c in acknowledgeable())
         + ". The three legs themselves (an owner for business continuity, staff access, "
-        "an alternate workplace) cannot be waived.",
+        "an alternate workplace) cannot be waived. An entry may name a `scenario`; without "
+        "one it covers every scenario. Older files' codes keep their meaning: " + old_codes + ".",
         "",
         "## Default responsibility matrix",
         "",

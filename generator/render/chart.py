@@ -19,7 +19,9 @@ from generator.rules.recovery import PHASES, Estimate
 # Presentation attributes, so the chart reads the same where no style sheet
 # reaches it (a PDF renderer); the site's CSS overrides them (dark mode).
 COLOURS = {
+    "investigation": "#546e7a",
     "hardware": "#7e57c2",
+    "provisioning": "#5c6bc0",
     "download": "#1e88e5",
     "restore": "#00897b",
     "network": "#f9a825",
@@ -164,7 +166,11 @@ def svg(rows: list[Row]) -> Markup:
             )
     legend_y = top_pad + row_h * len(rows) + 22
     legend_x = 10
-    for part in PHASES:
+    # Only the phases some bar has: seven swatches would not fit in one line.
+    shown = [p for p in PHASES if any(r.estimate.parts()[p] for r in rows)] or [
+        p for p in PHASES if p not in ("investigation", "provisioning")
+    ]
+    for part in shown:
         out.append(
             f'<rect class="part {part}" fill="{COLOURS[part]}" x="{legend_x}" y="{legend_y - 9}" width="12" height="12"/>'
             f'<text class="legend" x="{legend_x + 16}" y="{legend_y + 1}">{part.capitalize()}</text>'

@@ -11,23 +11,27 @@ from __future__ import annotations
 from typing import Any
 
 from generator.findings import Finding
-from generator.format.model import Client, Provider
+from generator.format.model import Client, Provider, Scenario
 from generator.render import chart
 from generator.rules import raci
-from generator.rules.recovery import Estimate, covered, recovery_order
+from generator.rules.recovery import ScenarioEstimate, covered, recovery_order
 
 
 def facts(
     client: Client,
     provider: Provider,
-    estimates: dict[str, Estimate],
+    scenarios: dict[Scenario, ScenarioEstimate],
     accepted: list[Finding],
 ) -> dict[str, Any]:
+    # The pages show loss of the site, as before scenarios; `scenarios` has them all.
+    estimates = scenarios["site-loss"].systems if "site-loss" in scenarios else {}
     dr = client.disaster_recovery
     objectives = {o.system: o for o in (dr.objectives if dr else ())}
     measured = dr.test.measured if dr and dr.test else {}
     rows = []
     for system_id, est in estimates.items():
+        if not est.affected:
+            continue
         objective = objectives.get(system_id)
         rows.append(
             chart.Row(
@@ -45,6 +49,7 @@ def facts(
         "accepted": accepted,
         "acknowledged": {(a.check, a.system): a for a in client.acknowledged},
         "estimates": estimates,
+        "scenarios": scenarios,
         "objectives": objectives,
         "measured": measured,
         "chart": chart.svg(rows) if rows else None,

@@ -15,12 +15,22 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from generator.findings import Finding, Severity
-from generator.format.model import Acknowledgement, Client
+from generator.format.model import Acknowledgement, Client, Scenario
 from generator.format.reader import SourceMap
 from generator.format.units import Duration, format_duration, format_hours
 from generator.rules import raci
-from generator.rules.recovery import Estimate, covered, estimate, offsite_backups
-from generator.rules.registry import RULES, Context, Hit, Path_, declare, rule
+from generator.rules.recovery import (
+    SCENARIO_AFTER,
+    SCENARIO_NOUNS,
+    SCENARIO_WORDS,
+    Estimate,
+    ScenarioEstimate,
+    covered,
+    estimates,
+    phase_words,
+    surviving,
+)
+from generator.rules.registry import RULES, Context, Hit, Path_, declare, meaning, rule
 
 declare(
     "secret-like-value",
@@ -126,115 +136,215 @@ def bc_no_access(ctx: Context) -> Iterator[Hit]:
 # ------------------------------------------------------------ what survives
 
 
+def _words(scenario: Scenario) -> str:
+    return SCENARIO_WORDS[scenario]
+
+
+_NO_COPY_HINTS: dict[Scenario, str] = {
+    "server-failure": "keep a copy somewhere other than the server itself",
+    "site-loss": "add an offsite copy to one of its backups",
+    "ransomware": "make one of its copies immutable (object lock) or offline (tape, a rotated disk)",
+    "cloud-account-loss": "keep a copy outside the cloud account",
+}
+
+
 @rule(
-    "no-offsite-copy",
+    "no-surviving-copy",
     "error",
-    "An on-premises system whose backups keep no copy off the "
-    "premises: after loss of the site it cannot be recovered at all.",
+    "Per scenario: a backed-up system the scenario loses keeps no copy that survives it "
+    "(site loss: no offsite copy; ransomware: no immutable or offline copy).",
     leg="backup",
     acknowledgeable=True,
+    scenario_aware=True,
 )
-def no_offsite_copy(ctx: Context) -> Iterator[Hit]:
-    backed_up = covered(ctx.client)
-    for i, system in enumerate(ctx.client.systems):
-        if (
-            system.hosting == "on-premises"
-            and system.id in backed_up
-            and not offsite_backups(ctx.client, system.id)
-        ):
+def no_surviving_copy(ctx: Context) -> Iterator[Hit]:
+    for scenario in ctx.scenarios():
+        for est in scenario.systems.values():
+            if est.status != "no surviving copy":
+                continue
+            system = ctx.client.system(est.system)
             yield Hit(
-                ("systems", i),
-                f"{system.name}: no backup keeps a copy off the premises; after loss of the site "
-                "it cannot be recovered",
-                "add an offsite copy to one of its backups",
+                ("systems", ctx.system_index(system.id)),
+                f"{system.name}: no copy of it survives {SCENARIO_NOUNS[scenario.scenario]}, "
+                "so it cannot be recovered",
+                _NO_COPY_HINTS[scenario.scenario],
                 system.id,
+                scenario.scenario,
             )
 
 
 @rule(
     "rpo-unachievable",
     "error",
-    "RPO shorter than the interval of the backups that cover the system and keep an offsite copy.",
+    "Per scenario: RPO shorter than the interval of the backups that keep a surviving copy.",
     leg="disaster recovery",
     acknowledgeable=True,
+    scenario_aware=True,
 )
 def rpo_unachievable(ctx: Context) -> Iterator[Hit]:
-    client = ctx.client
-    for j, objective in ctx.objectives():
-        system = client.system(objective.system)
-        if system.id not in covered(client):
-            continue
-        offsite = offsite_backups(client, system.id)
-        path = ("disaster_recovery", "objectives", j, "rpo")
-        rpo = format_hours(objective.rpo.hours)
-        if not offsite:
-            if system.hosting == "cloud":  # on-premises: no-offsite-copy says it already
-                yield Hit(
-                    path,
-                    f"{system.name}: RPO {rpo}, but no backup of it keeps an offsite copy",
-                    "add an offsite copy to one of its backups",
-                    system.id,
-                )
-            continue
-        every = min((client.backups[i].every for i in offsite), key=lambda d: d.seconds)
-        if objective.rpo.seconds < every.seconds:
+    for scenario in ctx.scenarios():
+        for est in scenario.systems.values():
+            objective = scenario.objectives(est.system)
+            if est.source is None or objective is None or objective.rpo is None:
+                continue
+            every = est.source.every
+            if objective.rpo.seconds >= every.seconds:
+                continue
+            system = ctx.client.system(est.system)
+            rpo = _h(objective.rpo.hours)
+            assert objective.rpo_at is not None
             yield Hit(
-                path,
-                f"{system.name}: RPO {rpo}, but backups run every {format_hours(every.hours)}",
-                f"back it up offsite at least every {rpo}, or agree an RPO of {format_hours(every.hours)}",
+                objective.rpo_at,
+                f"{system.name}: RPO {rpo}, but {_words(scenario.scenario)} it is restored from "
+                f"backups made every {_h(every.hours)}",
+                f"back it up at least every {rpo} to a copy that survives "
+                f"{SCENARIO_NOUNS[scenario.scenario]}, or agree an RPO of {_h(every.hours)}",
                 system.id,
+                scenario.scenario,
             )
 
 
 def breakdown(est: Estimate) -> str:
-    parts = [f"{phase} {_h(hours)}" for phase, hours in est.parts().items() if hours]
+    parts = list(phase_words(est))
     return " + ".join(parts) if parts else "no time"
+
+
+def estimated(est: Estimate) -> str:
+    """The total as a sentence reads it: "61.7 h", or "at least 35.6 h" when a phase is unknown."""
+    return f"at least {_h(est.total)}" if est.lower_bound else _h(est.total)
 
 
 @rule(
     "rto-unachievable",
     "error",
-    "The estimated recovery time after loss of the site is longer than the RTO.",
+    "Per scenario: the estimated recovery time (or its lower bound) is longer than the RTO.",
     leg="disaster recovery",
     acknowledgeable=True,
+    scenario_aware=True,
 )
 def rto_unachievable(ctx: Context) -> Iterator[Hit]:
-    for j, objective in ctx.objectives():
-        est = ctx.estimates.get(objective.system)
-        if est is None or not est.recoverable or est.total <= objective.rto.hours:
-            continue
-        system = ctx.client.system(objective.system)
-        hint = f"estimate: {breakdown(est)}"
-        if est.after:
-            ahead = ", ".join(ctx.client.system(s).name for s in est.after)
-            hint += f" (the download waits for {ahead} on the shared link)"
-        yield Hit(
-            ("disaster_recovery", "objectives", j, "rto"),
-            f"{system.name}: RTO {_h(objective.rto.hours)}, but recovery after loss of the site "
-            f"takes an estimated {_h(est.total)}",
-            hint,
-            system.id,
-        )
+    for scenario in ctx.scenarios():
+        for est in scenario.systems.values():
+            objective = scenario.objectives(est.system)
+            if not est.recoverable or objective is None or objective.rto is None:
+                continue
+            if est.total <= objective.rto.hours:
+                continue  # met, or (a lower bound) not determined
+            system = ctx.client.system(est.system)
+            hint = f"estimate: {breakdown(est)}"
+            if est.after:
+                ahead = ", ".join(ctx.client.system(s).name for s in est.after)
+                hint += f" (the download waits for {ahead} on the shared link)"
+            assert objective.rto_at is not None
+            yield Hit(
+                objective.rto_at,
+                f"{system.name}: RTO {_h(objective.rto.hours)}, but recovery "
+                f"{_words(scenario.scenario)} takes an estimated {estimated(est)}",
+                hint,
+                system.id,
+                scenario.scenario,
+            )
 
 
 @rule(
     "rto-above-mtd",
     "error",
-    "RTO longer than the system's maximum tolerable downtime.",
+    "RTO longer than the system's maximum tolerable downtime (in a scenario, where its own "
+    "objectives change either).",
     leg="disaster recovery",
     acknowledgeable=True,
+    scenario_aware=True,
 )
 def rto_above_mtd(ctx: Context) -> Iterator[Hit]:
+    def hit(system_id: str, rto: Duration, mtd: Duration, at: Path_, words: str) -> Hit:
+        system = ctx.client.system(system_id)
+        return Hit(
+            at,
+            f"{system.name}: RTO {_h(rto.hours)} is longer than its maximum tolerable "
+            f"downtime of {_h(mtd.hours)}{words}",
+            "the RTO must be within the MTD",
+            system.id,
+        )
+
     for j, objective in ctx.objectives():
         if objective.mtd is not None and objective.rto.seconds > objective.mtd.seconds:
-            system = ctx.client.system(objective.system)
+            path: Path_ = ("disaster_recovery", "objectives", j, "rto")
+            yield hit(objective.system, objective.rto, objective.mtd, path, "")
+    for scenario in ctx.scenarios():
+        for own in scenario.parameters.objectives.values():
+            if not own.overridden & {"rto", "mtd"} or own.rto is None or own.mtd is None:
+                continue
+            if own.rto.seconds > own.mtd.seconds:
+                at = own.rto_at if "rto" in own.overridden else own.mtd_at
+                assert at is not None
+                found = hit(own.system, own.rto, own.mtd, at, f" {_words(scenario.scenario)}")
+                yield Hit(found.path, found.message, found.hint, found.system, scenario.scenario)
+
+
+@rule(
+    "short-clean-history",
+    "warning",
+    "Ransomware: the retention of the surviving copies is shorter than `dwell_time`: the "
+    "newest clean restore point may have aged out.",
+    leg="backup",
+    scenario_aware=True,
+)
+def short_clean_history(ctx: Context) -> Iterator[Hit]:
+    scenario = ctx.estimates.get("ransomware")
+    if scenario is None or not scenario.covered:
+        return
+    dwell = scenario.parameters.dwell_time
+    assert dwell is not None
+    for est in scenario.systems.values():
+        if est.source is None:
+            continue
+        system = ctx.client.system(est.system)
+        kept = max(
+            (s.retention for s in surviving(ctx.client, "ransomware", system)),
+            key=lambda d: d.seconds,
+        )
+        if kept.seconds < dwell.seconds:
             yield Hit(
-                ("disaster_recovery", "objectives", j, "rto"),
-                f"{system.name}: RTO {_h(objective.rto.hours)} is longer than its maximum tolerable "
-                f"downtime of {_h(objective.mtd.hours)}",
-                "the RTO must be within the MTD",
+                ("backups", est.source.backup, "retention"),
+                f"{system.name}: after ransomware its surviving copies are kept "
+                f"{format_duration(kept)}, less than the {format_duration(dwell)} an attacker "
+                "may go unnoticed: the newest clean restore point may have aged out",
+                f"keep the immutable or offline copies at least {format_duration(dwell)}, or agree "
+                "a shorter dwell_time under disaster_recovery.scenarios.ransomware",
                 system.id,
+                "ransomware",
             )
+
+
+@rule(
+    "estimate-incomplete",
+    "warning",
+    "A scenario needs a restore and no `restore_rate` applies: its estimates are lower bounds.",
+    leg="disaster recovery",
+    scenario_aware=True,
+)
+def estimate_incomplete(ctx: Context) -> Iterator[Hit]:
+    for scenario in ctx.scenarios():
+        missing = [e for e in scenario.systems.values() if "restore" in e.unknown]
+        if not missing:
+            continue
+        names = ", ".join(ctx.client.system(e.system).name for e in missing)
+        # Where the rate would be written (the nearest existing key when it is not).
+        own = scenario.scenario in ("ransomware", "cloud-account-loss")
+        path: Path_ = (
+            ("disaster_recovery", "scenarios", scenario.scenario, "restore_rate")
+            if own
+            else ("disaster_recovery", "restore_rate")
+        )
+        yield Hit(
+            path,
+            f"the restore time {SCENARIO_AFTER[scenario.scenario]} is not estimated (no "
+            "restore_rate): "
+            f"the estimates of {names} are lower bounds",
+            "set disaster_recovery.restore_rate (how fast data is written back, like 400 GB/h)",
+            None,
+            scenario.scenario,
+        )
 
 
 @rule(
@@ -288,31 +398,6 @@ def three_two_one(ctx: Context) -> Iterator[Hit]:
                 ("backups", i, "copies"),
                 f"backup {backup.id} {problem}",
                 "keep at least two copies, one of them offsite (3-2-1)",
-            )
-
-
-@rule(
-    "mutable-offsite",
-    "warning",
-    "None of a system's offsite copies is immutable.",
-    leg="backup",
-    acknowledgeable=True,
-)
-def mutable_offsite(ctx: Context) -> Iterator[Hit]:
-    client = ctx.client
-    for i, system in enumerate(client.systems):
-        copies = [
-            c
-            for b in offsite_backups(client, system.id)
-            for c in client.backups[b].copies
-            if c.where == "offsite"
-        ]
-        if copies and not any(c.immutable for c in copies):
-            yield Hit(
-                ("systems", i),
-                f"{system.name}: none of its offsite copies is immutable",
-                "ransomware that reaches the backups can delete them: make one copy immutable",
-                system.id,
             )
 
 
@@ -409,12 +494,17 @@ def measured_over_rto(ctx: Context) -> Iterator[Hit]:
     dr = ctx.client.disaster_recovery
     if dr is None or dr.test is None:
         return
-    for _, objective in ctx.objectives():
-        measured = dr.test.measured.get(objective.system)
-        if measured is not None and measured.seconds > objective.rto.seconds:
-            system = ctx.client.system(objective.system)
+    # The measured times belong to the scenario the test rehearsed.
+    rehearsed = ctx.estimates.get(dr.test.scenario)
+    objectives = rehearsed.parameters.objectives if rehearsed else {}
+    for system_id, measured in dr.test.measured.items():
+        objective = objectives.get(system_id)
+        if objective is None or objective.rto is None:
+            continue
+        if measured.seconds > objective.rto.seconds:
+            system = ctx.client.system(system_id)
             yield Hit(
-                ("disaster_recovery", "test", "measured", objective.system),
+                ("disaster_recovery", "test", "measured", system_id),
                 f"{system.name}: the last DR test took {_h(measured.hours)}, longer than its "
                 f"RTO of {_h(objective.rto.hours)}",
                 None,
@@ -457,20 +547,18 @@ def check(
     today: dt.date,
     issued_terms: bytes | None = None,
     current_terms: bytes | None = None,
-    estimates: dict[str, Estimate] | None = None,
+    scenario_estimates: dict[Scenario, ScenarioEstimate] | None = None,
 ) -> list[Finding]:
     """Every finding of every rule for one loadable client, accepted gaps included.
-    `estimates` are the client's recovery estimates, where the caller has them."""
+    `scenario_estimates` are the client's recovery estimates per scenario, where the
+    caller has them."""
     ctx = Context(
         client,
         today,
         issued_terms,
         current_terms,
-        estimate(client) if estimates is None else estimates,
+        estimates(client) if scenario_estimates is None else scenario_estimates,
     )
-    accepted: dict[tuple[str, str], tuple[int, Acknowledgement]] = {
-        (a.check, a.system): (i, a) for i, a in enumerate(client.acknowledged)
-    }
     used: set[int] = set()
     findings = []
     for rule_ in RULES.values():
@@ -480,8 +568,8 @@ def check(
             line, column = source.locate(hit.path)
             severity: Severity = rule_.severity
             by = reason = None
-            ack = accepted.get((rule_.code, hit.system or ""))
-            if ack is not None and rule_.acknowledgeable:
+            ack = _acknowledgement(client, rule_.code, hit) if rule_.acknowledgeable else None
+            if ack is not None:
                 used.add(ack[0])
                 severity, by, reason = (
                     "accepted",
@@ -501,11 +589,14 @@ def check(
                     hit.system,
                     by,
                     reason,
+                    hit.scenario,
                 )
             )
     for i, stale in enumerate(client.acknowledged):
         if i not in used:
             line, column = source.locate(("acknowledged", i))
+            _, scenario = meaning(stale.check, stale.scenario)
+            where = f" {SCENARIO_AFTER[scenario]}" if scenario else ""
             findings.append(
                 Finding(
                     file,
@@ -513,11 +604,30 @@ def check(
                     column,
                     "stale-acknowledgement",
                     "warning",
-                    f"the accepted gap {stale.check} for {client.system(stale.system).name} no longer "
-                    "exists",
+                    f"the accepted gap {stale.check} for {client.system(stale.system).name}"
+                    f"{where} no longer exists",
                     "remove the acknowledgement",
                     client.id,
                     stale.system,
+                    scenario=scenario,
                 )
             )
     return findings
+
+
+def _acknowledgement(client: Client, code: str, hit: Hit) -> tuple[int, Acknowledgement] | None:
+    """The acknowledgement that accepts this finding: same rule, same system, and its
+    scenario or none (every scenario). One naming the scenario wins over one that does not."""
+    found: list[tuple[int, int, Acknowledgement]] = []
+    for i, ack in enumerate(client.acknowledged):
+        rule_code, scenario = meaning(ack.check, ack.scenario)
+        if rule_code != code or ack.system != (hit.system or ""):
+            continue
+        if scenario is None:
+            found.append((1, i, ack))
+        elif scenario == hit.scenario:
+            found.append((0, i, ack))
+    if not found:
+        return None
+    _, i, ack = min(found, key=lambda f: (f[0], f[1]))
+    return i, ack

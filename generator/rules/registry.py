@@ -1,7 +1,8 @@
 """What a rule is, and every rule there is.
 
 A rule is declared once, where it is written: its code, severity, summary,
-the leg its findings stand on and whether a client can acknowledge it. The
+the leg its findings stand on, whether it is checked per scenario and whether
+a client can acknowledge it. The
 leg status, the acknowledgeable codes (for the loader, the JSON Schema and
 the docs) and the table of checks are read from here. Importing
 `generator.rules` declares every rule, so the registry is complete wherever
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from generator.findings import Severity
-from generator.format.model import Client, Objective
-from generator.rules.recovery import Estimate
+from generator.format.model import Client, Objective, Scenario
+from generator.rules.recovery import ScenarioEstimate
 
 Leg = Literal["backup", "disaster recovery", "business continuity"]
 LEGS: tuple[Leg, ...] = ("backup", "disaster recovery", "business continuity")
@@ -33,6 +34,7 @@ class Hit:
     message: str
     hint: str | None = None
     system: str | None = None
+    scenario: Scenario | None = None
 
 
 @dataclass(slots=True)
@@ -44,7 +46,7 @@ class Context:
     # Canonical terms of the issued version the file names, and of the file now.
     issued_terms: bytes | None = None
     current_terms: bytes | None = None
-    estimates: dict[str, Estimate] = field(default_factory=dict)
+    estimates: dict[Scenario, ScenarioEstimate] = field(default_factory=dict)
 
     def objectives(self) -> Iterator[tuple[int, Objective]]:
         dr = self.client.disaster_recovery
@@ -52,6 +54,10 @@ class Context:
 
     def system_index(self, system_id: str) -> int:
         return next(i for i, s in enumerate(self.client.systems) if s.id == system_id)
+
+    def scenarios(self) -> Iterator[ScenarioEstimate]:
+        """The scenarios the agreement covers, in order."""
+        yield from (s for s in self.estimates.values() if s.covered)
 
 
 Run = Callable[[Context], Iterator[Hit]]
@@ -65,6 +71,15 @@ class Rule:
     leg: Leg | None  # None: the finding concerns the agreement or the file, not a leg
     acknowledgeable: bool
     run: Run | None  # None: found while loading, or by `check` itself
+    scenario_aware: bool = False  # its findings name the scenario they concern
+
+
+# Codes that acknowledgements in existing files may still name, spelled as they
+# are (so the terms do not change): each means one rule in one scenario.
+ALIASES: dict[str, tuple[str, Scenario]] = {
+    "no-offsite-copy": ("no-surviving-copy", "site-loss"),
+    "mutable-offsite": ("no-surviving-copy", "ransomware"),
+}
 
 
 # In declaration order: the order rules run in and are documented in.
@@ -79,21 +94,37 @@ def declare(
     leg: Leg | None,
     acknowledgeable: bool = False,
     run: Run | None = None,
+    scenario_aware: bool = False,
 ) -> Rule:
     """Adds a rule to the registry; one without `run` is found elsewhere."""
     if code in RULES:
         raise ValueError(f"the rule {code} is declared twice")
-    RULES[code] = Rule(code, severity, summary, leg, acknowledgeable, run)
+    RULES[code] = Rule(code, severity, summary, leg, acknowledgeable, run, scenario_aware)
     return RULES[code]
 
 
 def rule(
-    code: str, severity: Severity, summary: str, *, leg: Leg | None, acknowledgeable: bool = False
+    code: str,
+    severity: Severity,
+    summary: str,
+    *,
+    leg: Leg | None,
+    acknowledgeable: bool = False,
+    scenario_aware: bool = False,
 ) -> Callable[[Run], Run]:
-    """Declares the decorated function as the rule `code`."""
+    """Declares the decorated function as the rule `code`; `scenario_aware` when it
+    checks each covered scenario and its findings name the scenario."""
 
     def register(run: Run) -> Run:
-        declare(code, severity, summary, leg=leg, acknowledgeable=acknowledgeable, run=run)
+        declare(
+            code,
+            severity,
+            summary,
+            leg=leg,
+            acknowledgeable=acknowledgeable,
+            run=run,
+            scenario_aware=scenario_aware,
+        )
         return run
 
     return register
@@ -106,5 +137,15 @@ def leg_of(code: str) -> Leg | None:
 
 
 def acknowledgeable() -> tuple[str, ...]:
-    """The codes an `acknowledged` entry may name, in declaration order."""
-    return tuple(code for code, r in RULES.items() if r.acknowledgeable)
+    """The codes an `acknowledged` entry may name, in declaration order, then the old
+    codes that still mean one of them."""
+    codes = tuple(code for code, r in RULES.items() if r.acknowledgeable)
+    return codes + tuple(old for old, (new, _) in ALIASES.items() if new in codes)
+
+
+def meaning(code: str, scenario: Scenario | None) -> tuple[str, Scenario | None]:
+    """The rule and scenario an acknowledgement's `check` (and `scenario`) name: an old
+    code means its rule in its one scenario; without a scenario, every scenario."""
+    if code in ALIASES:
+        return ALIASES[code]
+    return code, scenario

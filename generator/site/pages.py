@@ -18,11 +18,11 @@ from jinja2 import Environment
 from generator.errors import UsageError
 from generator.findings import Finding
 from generator.format import units
-from generator.format.model import Client, Provider
+from generator.format.model import Client, Provider, Scenario
 from generator.render import render_template
 from generator.render.values import facts
 from generator.rules import legs
-from generator.rules.recovery import Estimate
+from generator.rules.recovery import ScenarioEstimate
 
 # (title, file, template): the site's navigation, in order. Titles are fixed
 # words, never text from a client file.
@@ -78,7 +78,7 @@ class SiteData:
     version: VersionInfo
     today: dt.date
     findings: list[Finding] = field(default_factory=list)
-    estimates: dict[str, Estimate] = field(kw_only=True)
+    estimates: dict[Scenario, ScenarioEstimate] = field(kw_only=True)
 
 
 def banner(version: VersionInfo, client: Client) -> str:

@@ -2,8 +2,8 @@
 
 The terms are the client file without its operational records (test dates,
 measured times, when the plan was reviewed, phone numbers and emails), plus
-the provider's identity, plus a fingerprint of the agreement template's
-wording. Records change without a new agreement; terms do not.
+each scenario's effective parameters, plus the provider's identity, plus a
+fingerprint of the agreement template's wording. Records change without a new agreement; terms do not.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import json
 from typing import Any
 
 from generator.format.model import Client, Provider
+from generator.rules.recovery import estimates
 
 # The operational records of a client file: never part of the terms.
 _RECORDS: Any = {
     "contacts": {"__all__": {"phone", "email"}},
     "third_parties": {"__all__": {"phone", "email"}},
     "backups": {"__all__": {"restore_test": {"last"}}},
-    "disaster_recovery": {"test": {"last", "measured"}},
+    "disaster_recovery": {"test": {"last", "measured", "scenario"}},
     "business_continuity": {"plan_reviewed"},
 }
 
@@ -35,6 +36,9 @@ def terms_of(client: Client, provider: Provider, template: str) -> dict[str, Any
             "address": provider.address,
             "signatory": signatory.model_dump(mode="json"),
         },
+        # Each scenario's effective parameters, defaults included: changing a default
+        # later changes the terms. Terms without this key predate scenarios.
+        "scenarios": {name: s.parameters.terms() for name, s in estimates(client).items()},
         "template": template,
     }
 
