@@ -210,8 +210,11 @@ def breakdown(est: Estimate) -> str:
 
 
 def estimated(est: Estimate) -> str:
-    """The total as a sentence reads it: "61.7 h", or "at least 35.6 h" when a phase is unknown."""
-    return f"at least {_h(est.total)}" if est.lower_bound else _h(est.total)
+    """The total as a sentence reads it: "an estimated 61.7 h", or "at least 35.6 h
+    (restore time not estimated)" when a phase is unknown."""
+    if est.lower_bound:
+        return f"at least {_h(est.total)} ({' and '.join(est.unknown)} time not estimated)"
+    return f"an estimated {_h(est.total)}"
 
 
 @rule(
@@ -239,7 +242,7 @@ def rto_unachievable(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 objective.rto_at,
                 f"{system.name}: RTO {_h(objective.rto.hours)}, but recovery "
-                f"{_words(scenario.scenario)} takes an estimated {estimated(est)}",
+                f"{_words(scenario.scenario)} takes {estimated(est)}",
                 hint,
                 system.id,
                 scenario.scenario,

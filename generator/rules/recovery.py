@@ -260,6 +260,8 @@ class Parameters:
     courier: units.Duration = COURIER_DEFAULT
     courier_assumed: bool = True
     objectives: dict[str, Objectives] = field(default_factory=dict)
+    # Not covered because the terms were issued before scenarios existed (site loss only).
+    predates_scenarios: bool = False
 
     @property
     def title(self) -> str:
@@ -467,7 +469,8 @@ def parameters(
         return Parameters(scenario)
     settings = dr.scenarios.of(scenario)
     covered_, reason = settings.covered, settings.reason
-    if only is not None and scenario not in only:
+    predates = only is not None and scenario not in only
+    if predates:
         covered_, reason = False, LEGACY_REASON
     rate = dr.restore_rate
     rate_at: Path_ = ("disaster_recovery", "restore_rate")
@@ -492,6 +495,7 @@ def parameters(
         courier=dr.courier or COURIER_DEFAULT,
         courier_assumed=dr.courier is None,
         objectives=_objectives(dr, scenario),
+        predates_scenarios=predates,
         **extra,
     )
 
