@@ -214,7 +214,10 @@ def test_check_names_the_secret_and_no_output_repeats_it(
     assert run.code == 1
     assert run.out.splitlines() == [
         "clients/acme.yaml:46:36: accepted rpo-unachievable: Hosted mail: RPO 4 h, "
-        "but backups run every 24 h",
+        "but after ransomware it is restored from backups made every 24 h",
+        "    accepted by Maria Chen: Daily is enough",
+        "clients/acme.yaml:46:36: accepted rpo-unachievable: Hosted mail: RPO 4 h, "
+        "but if the cloud account is lost it is restored from backups made every 24 h",
         "    accepted by Maria Chen: Daily is enough",
         "clients/acme.yaml:54:19: error secret-like-value: business_continuity.communications "
         f"looks like {what}; it would be published",
