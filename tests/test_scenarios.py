@@ -33,6 +33,7 @@ from generator.rules.recovery import (
     Phase,
     estimate,
     estimates,
+    worst_first,
 )
 from generator.terms import canonical as terms
 
@@ -130,6 +131,16 @@ def test_the_effective_parameters_include_the_defaults(tiny: TinyProject) -> Non
         "cloud": True,
         "replace_hardware": False,
     }
+
+
+def test_the_overview_puts_the_worst_verdict_first(tiny: TinyProject) -> None:
+    # The mail misses its RTO after ransomware (2 days of investigation); the practice
+    # server meets its own in every scenario.
+    client = loaded(tiny, with_scenarios("    ransomware: {investigation: 2d}\n"))
+    result = estimates(client)
+    assert result["ransomware"].verdict("mail") == "misses"
+    assert worst_first(result) == ["mail", "pms"]
+    assert worst_first(estimates(loaded(tiny))) == ["pms", "mail"]  # all met: recovery order
 
 
 # ------------------------------------------------------------ what survives

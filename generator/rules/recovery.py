@@ -11,6 +11,17 @@ link, in recovery order. All arithmetic is exact (fractions of an hour).
 Unknown is not zero: without a restore rate the restore phase is unknown and
 the estimate a lower bound. Phases whose time is not agreed (validation,
 investigation, provisioning) count as 0 and say "none agreed".
+
+For the documents: `estimates(client)` gives every scenario in the order of
+SCENARIOS as a `ScenarioEstimate`: its `parameters` (effective, defaults
+included; `covered`, `reason`, `predates_scenarios`) and its `systems`, an
+`Estimate` per system in recovery order with a `status` ("estimated", "not
+affected", "no surviving copy", "no backup"), its `phases` in the order of
+PHASES (each with `hours` and a `state`: "estimated", "none agreed",
+"unknown"), `total`, `lower_bound`, `source` (the copy it comes back from) and
+`after` (who uses the link first). `ScenarioEstimate.verdict(system)` and
+`worst_first(...)` order an overview; SCENARIO_TITLES, SCENARIO_WORDS and
+PHASE_TITLES name things in words.
 """
 
 from __future__ import annotations
@@ -614,6 +625,25 @@ def estimates(
         )
         result[scenario] = ScenarioEstimate(params, systems)
     return result
+
+
+def worst_first(scenarios: dict[Scenario, ScenarioEstimate]) -> list[str]:
+    """The systems of the covered scenarios, worst verdict first (no backup, no surviving
+    copy, misses the RTO, not determined, meets...), then in recovery order: the rows of
+    an overview of every scenario."""
+    rank = {verdict: i for i, verdict in enumerate(VERDICTS)}
+    covered_ = [s for s in scenarios.values() if s.covered]
+    systems: list[str] = []
+    for s in covered_:
+        systems += [system for system in s.systems if system not in systems]
+
+    def worst(system: str) -> int:
+        return min(
+            (rank[s.verdict(system)] for s in covered_ if system in s.systems),
+            default=len(VERDICTS),
+        )
+
+    return sorted(systems, key=worst)  # stable: recovery order among equals
 
 
 def estimate(client: Client, scenario: Scenario = "site-loss") -> dict[str, Estimate]:
