@@ -26,6 +26,7 @@ from generator.format.load import load_client
 from generator.format.model import SCENARIOS, Client
 from generator.format.reader import SourceMap
 from generator.project.record import TermsRecord
+from generator.render import values
 from generator.rules.check import check
 from generator.rules.recovery import (
     LEGACY_REASON,
@@ -561,6 +562,10 @@ def test_the_example_agreements_predate_scenarios() -> None:
         assert record.before_scenarios, issued.label
         assert [n for n, s in record.estimates.items() if s.covered] == ["site-loss"]
         assert record.estimates["site-loss"].systems["pms"].recoverable
+        # What the frozen site's pages read to say so.
+        facts = values.facts(record.client, record.provider, record.estimates, record.accepted)
+        assert facts["site_loss_only"], issued.label
+        assert list(facts["estimates"]) == ["pms", "mail"]
 
 
 # ------------------------------------------------------ the real command

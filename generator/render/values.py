@@ -50,6 +50,8 @@ def facts(
         "acknowledged": {(a.check, a.system): a for a in client.acknowledged},
         "estimates": estimates,
         "scenarios": scenarios,
+        # Terms issued before scenarios existed cover loss of the site only.
+        "site_loss_only": any(s.parameters.predates_scenarios for s in scenarios.values()),
         "objectives": objectives,
         "measured": measured,
         "chart": chart.svg(rows) if rows else None,
