@@ -681,3 +681,23 @@ def test_an_estimate_equal_to_the_rto_meets_it(k: int, mbps: int, standby: bool)
     assert estimates(missed)["site-loss"].verdict("pms") == "misses"
     found = check(missed, SourceMap(), F, TODAY)
     assert [f.scenario for f in found if f.code == "rto-unachievable"][:1] == ["site-loss"]
+
+
+# ------------------------------------------------------------------ pages
+
+
+def test_an_unknown_restore_time_is_never_printed_as_zero(tiny_site: TinyProject) -> None:
+    from conftest import read_page
+
+    text = with_change("  restore_rate: 400 GB/h\n", "")
+    tiny_site.client(with_change("  validation: 2h\n", "", text))
+    run = tiny_site.tripod("build")
+    assert run.code == 0, run.err
+    current = tiny_site.root / "site" / "clients" / "acme" / "current"
+    dr = read_page((current / "disaster-recovery" / "index.html").read_text("utf-8")).text
+    # 48 h + 4.7 h + 6 h, the restore not estimated and no validation agreed.
+    assert "Practice server 48 h 4.7 h not estimated 6 h none agreed at least 58.7 h" in dr
+    assert "not determined" in dr
+    runbook = read_page((current / "runbook" / "index.html").read_text("utf-8")).text
+    assert "Practice server: back in at least 58.7 h" in runbook
+    assert "Hosted mail: not affected by loss of the site" in runbook

@@ -14,7 +14,13 @@ from generator.findings import Finding
 from generator.format.model import Client, Provider, Scenario
 from generator.render import chart
 from generator.rules import raci
-from generator.rules.recovery import ScenarioEstimate, covered, recovery_order
+from generator.rules.recovery import (
+    PHASE_TITLES,
+    PHASES,
+    ScenarioEstimate,
+    covered,
+    recovery_order,
+)
 
 
 def facts(
@@ -50,6 +56,10 @@ def facts(
         "acknowledged": {(a.check, a.system): a for a in client.acknowledged},
         "estimates": estimates,
         "scenarios": scenarios,
+        # The breakdown's columns: the phases, in order, that some system goes through.
+        "phases": [p for p in PHASES if any(e.phase(p) for e in estimates.values())]
+        or [p for p in PHASES if p not in ("investigation", "provisioning")],
+        "phase_titles": PHASE_TITLES,
         # Terms issued before scenarios existed cover loss of the site only.
         "site_loss_only": any(s.parameters.predates_scenarios for s in scenarios.values()),
         "objectives": objectives,
