@@ -1678,3 +1678,81 @@ def test_tripod_check_reports_provider_problems(tiny: TinyProject) -> None:
         "    accepted by Maria Chen: Daily is enough",
         "provider.yaml:1:1: error schema/missing-field: missing required field 'after_hours'",
     ]
+
+
+# ------------------------------------------------------------------ scenarios
+
+SCENARIO_AT = "  test: {every: 12mo, last: 2026-03-02, measured: {pms: 30h}}\n"
+
+
+def with_scenario(block: str) -> str:
+    return with_change(SCENARIO_AT, SCENARIO_AT + "  scenarios:\n" + block)
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        pytest.param(
+            "    site-loss: {investigation: 2d}\n",
+            "clients/acme.yaml:50:17: error schema/unknown-field: unknown field 'investigation' "
+            "in disaster_recovery.scenarios.site-loss",
+            id="investigation-is-ransomwares",
+        ),
+        pytest.param(
+            "    server-failure: {restore_rate: 50 GB/h}\n",
+            "clients/acme.yaml:50:22: error schema/unknown-field: unknown field 'restore_rate' "
+            "in disaster_recovery.scenarios.server-failure",
+            id="restore-rate-only-where-the-spec-allows",
+        ),
+        pytest.param(
+            "    ransomware: {dwell_time: 0d}\n",
+            "clients/acme.yaml:50:30: error schema/zero: disaster_recovery.scenarios.ransomware"
+            ".dwell_time: must be more than zero (0 d)",
+            id="zero-dwell-time",
+        ),
+        pytest.param(
+            "    ransomware: {cloud: yes}\n",
+            "clients/acme.yaml:50:25: error schema/wrong-type: disaster_recovery.scenarios."
+            "ransomware.cloud: expected true or false, got 'yes'",
+            id="yaml-1.2-booleans",
+        ),
+    ],
+)
+def test_a_scenario_takes_only_its_own_keys(tiny: TinyProject, block: str, expected: str) -> None:
+    assert lines_of(tiny, with_scenario(block)) == [expected]
+
+
+def test_copies_and_acknowledgements_take_the_new_fields(tiny: TinyProject) -> None:
+    text = with_change(
+        "{where: local, location: NAS}", "{where: local, location: NAS, offline: true}"
+    )
+    text = with_change("system: mail, reason:", "system: mail, scenario: ransomware, reason:", text)
+    text = with_change(
+        "  validation: 2h\n",
+        "  validation: 2h\n  recovery_target: provider-cloud\n  provisioning: 4h\n  courier: 2d\n",
+        text,
+    )
+    tiny.client(text)
+    loaded = load_client(tiny.root / "clients" / "acme.yaml", "clients/acme.yaml", TODAY)
+    assert loaded.model is not None, [f.text() for f in loaded.findings]
+    client = loaded.model
+    assert client.backups[0].copies[0].offline and not client.backups[0].copies[0].on_system
+    assert client.acknowledged[0].scenario == "ransomware"
+    dr = client.disaster_recovery
+    assert dr is not None and dr.recovery_target == "provider-cloud"
+    assert str(dr.provisioning) == "4 h" and str(dr.courier) == "2 d"
+
+
+def test_a_bad_scenario_name_in_an_acknowledgement(tiny: TinyProject) -> None:
+    text = with_change("system: mail, reason:", "system: mail, scenario: fire, reason:")
+    assert lines_of(tiny, text) == [
+        "clients/acme.yaml:57:55: error schema/bad-value: acknowledged[0].scenario: expected "
+        "'server-failure', 'site-loss', 'ransomware' or 'cloud-account-loss', got 'fire'"
+    ]
+
+
+def test_a_bad_recovery_target(tiny: TinyProject) -> None:
+    text = with_change("  validation: 2h\n", "  validation: 2h\n  recovery_target: cloud\n")
+    [line] = lines_of(tiny, text)
+    assert line.startswith("clients/acme.yaml:44:20: error schema/bad-value:")
+    assert "'client-site' or 'provider-cloud'" in line
