@@ -50,7 +50,9 @@ def _github(finding: Finding) -> str:
     type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="text: one line per finding; json: for programs; github: workflow annotations.",
+    help="text: one line per finding; json: for programs (each finding's file, line, column, "
+    "code, severity, message, hint, client, system and scenario, null where it has none); "
+    "github: workflow annotations.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @common.TODAY_OPTION
