@@ -26,6 +26,7 @@ PHASE_TITLES name things in words.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -177,6 +178,11 @@ class Estimate:
     after: tuple[str, ...] = ()  # systems whose downloads use the link before this one's
     source: Source | None = None
     reason: str | None = None  # why it cannot be recovered, in words
+    # The sum of the phases; a lower bound where one is unknown. Worked out once.
+    total: Fraction = field(init=False, default=ZERO)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", sum((p.hours for p in self.phases), ZERO))
 
     @classmethod
     def of(
@@ -197,11 +203,6 @@ class Estimate:
     @property
     def affected(self) -> bool:
         return self.status != "not affected"
-
-    @property
-    def total(self) -> Fraction:
-        """The sum of the phases; a lower bound where one is unknown."""
-        return sum((p.hours for p in self.phases), ZERO)
 
     @property
     def lower_bound(self) -> bool:
@@ -423,7 +424,7 @@ def surviving(client: Client, scenario: Scenario, system: System) -> list[Source
         for k, copy in enumerate(backup.copies):
             if _usable(client, scenario, system, copy):
                 found.append(_source(i, backup, k, copy))
-    return sorted(found, key=lambda s: (s.every.seconds, s.where != "local", s.backup, s.copy))
+    return sorted(found, key=lambda s: (_seconds(s.every), s.where != "local", s.backup, s.copy))
 
 
 def _source(i: int, backup: Backup, k: int, copy: Copy) -> Source:
@@ -514,16 +515,38 @@ def parameters(
 # ----------------------------------------------------------------- estimate
 
 
+# Every scenario works out the same few figures again, and the same spellings come
+# back in every client file: the quantities are frozen, so their hours are cached.
+@functools.lru_cache(maxsize=4096)
+def _hours(duration: units.Duration) -> Fraction:
+    return duration.hours
+
+
+@functools.lru_cache(maxsize=4096)
+def _seconds(duration: units.Duration) -> Fraction:
+    return duration.seconds
+
+
+@functools.lru_cache(maxsize=4096)
+def _transfer(size: units.Size, speed: units.LinkSpeed) -> Fraction:
+    return units.transfer_hours(size, speed)
+
+
+@functools.lru_cache(maxsize=4096)
+def _restore_time(size: units.Size, rate: units.Throughput) -> Fraction:
+    return units.restore_hours(size, rate)
+
+
 def _agreed(name: str, value: units.Duration | None) -> Phase:
     if value is None or value.number == 0:
         return Phase(name, ZERO, "none agreed")
-    return Phase(name, value.hours)
+    return Phase(name, _hours(value))
 
 
 def _restore(system: System, rate: units.Throughput | None) -> Phase:
     if rate is None:
         return Phase("restore", ZERO, "unknown")
-    return Phase("restore", units.restore_hours(system.data, rate))
+    return Phase("restore", _restore_time(system.data, rate))
 
 
 def _wanted(client: Client) -> list[str]:
@@ -541,6 +564,7 @@ def _scenario(client: Client, params: Parameters) -> dict[str, Estimate]:
     backed_up = covered(client)
     result: dict[str, Estimate] = {}
     on_link: list[System] = []
+    linked = ZERO  # hours of download of the systems on the link so far
     for position, system_id in enumerate(_wanted(client), start=1):
         system = client.system(system_id)
         if not loses(client, scenario, system):
@@ -572,27 +596,25 @@ def _scenario(client: Client, params: Parameters) -> dict[str, Estimate]:
             phases += [
                 _agreed("provisioning", dr.provisioning),
                 _restore(system, params.restore_rate),
-                Phase("network", dr.network_reconfiguration.hours),
+                Phase("network", _hours(dr.network_reconfiguration)),
                 _agreed("validation", dr.validation),
             ]
         else:
-            hardware = ZERO if dr.hardware.standby else dr.hardware.procurement.hours
+            hardware = ZERO if dr.hardware.standby else _hours(dr.hardware.procurement)
             if scenario != "ransomware" or params.replace_hardware:
                 phases.append(Phase("hardware", hardware))
             if source.where == "offsite":
                 if scenario == "server-failure":  # one server at a time: the link is its own
-                    download = units.transfer_hours(system.data, dr.download_bandwidth)
+                    download = _transfer(system.data, dr.download_bandwidth)
                 else:
                     after = tuple(s.id for s in on_link)
                     on_link.append(system)
-                    download = sum(
-                        (units.transfer_hours(s.data, dr.download_bandwidth) for s in on_link),
-                        start=ZERO,
-                    )
+                    linked += _transfer(system.data, dr.download_bandwidth)
+                    download = linked
                 phases.append(Phase("download", download))
             phases.append(_restore(system, params.restore_rate))
             if scenario != "server-failure":
-                phases.append(Phase("network", dr.network_reconfiguration.hours))
+                phases.append(Phase("network", _hours(dr.network_reconfiguration)))
             phases.append(_agreed("validation", dr.validation))
         result[system_id] = Estimate(
             system_id, position, scenario, "estimated", tuple(phases), after, source
