@@ -23,7 +23,7 @@ from conftest import CLIENT, TODAY, TinyProject, with_change
 from generator.findings import Finding
 from generator.format import units
 from generator.format.load import load_client
-from generator.format.model import SCENARIOS, Client
+from generator.format.model import SCENARIOS, Client, Provider
 from generator.format.reader import SourceMap
 from generator.project.record import TermsRecord
 from generator.render import values
@@ -701,3 +701,26 @@ def test_an_unknown_restore_time_is_never_printed_as_zero(tiny_site: TinyProject
     runbook = read_page((current / "runbook" / "index.html").read_text("utf-8")).text
     assert "Practice server: back in at least 58.7 h" in runbook
     assert "Hosted mail: not affected by loss of the site" in runbook
+
+
+def test_the_changes_since_terms_without_scenarios_name_them(tiny: TinyProject) -> None:
+    from generator.terms.changelog import changelog
+
+    tiny.client()
+    old = json.loads(tiny.issue_terms())
+    del old["scenarios"]  # as issued before scenarios existed
+    tiny.client(with_scenarios("    ransomware:\n      investigation: 2d\n"))
+    new = TermsRecord(tiny.issue_terms(version=2), loaded_provider(tiny))
+    assert changelog(old, new.data) == [
+        "Disaster recovery, ransomware: investigation time set to 2 d",
+        "Recovery is now agreed for server failure, ransomware and loss of a cloud account, "
+        "as well as loss of the site",
+    ]
+
+
+def loaded_provider(tiny: TinyProject) -> Provider:
+    from generator.format.load import load_provider
+
+    provider = load_provider(tiny.root / "provider.yaml", "provider.yaml", tiny.root).model
+    assert provider is not None
+    return provider

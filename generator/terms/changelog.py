@@ -9,6 +9,7 @@ system reads as one change. Each change is one line such as
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 # How a field is called in a sentence.
@@ -56,6 +57,21 @@ _LABELS = {
     "title": "title",
     "reason": "reason",
     "accepted_by": "accepted by",
+    "recovery_target": "recovery target",
+    "provisioning": "provisioning",
+    "courier": "courier time",
+    "covered": "covered",
+    "investigation": "investigation time",
+    "dwell_time": "dwell time",
+    "cloud": "cloud systems lost",
+    "replace_hardware": "hardware replaced",
+    "scenario": "scenario",
+}
+_SCENARIOS = {
+    "server-failure": "server failure",
+    "site-loss": "loss of the site",
+    "ransomware": "ransomware",
+    "cloud-account-loss": "loss of a cloud account",
 }
 _KEYS = ("id", "system", "activity")
 _SYSTEM_REFS = ("systems", "recovery_order")
@@ -79,8 +95,9 @@ def _words(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_words(v) for v in value) if value else "none"
     if isinstance(value, dict) and "where" in value and "location" in value:  # a backup copy
-        immutable = " (immutable)" if value.get("immutable") else ""
-        return f"{value['where']} at {value['location']}{immutable}"
+        kept = [k.replace("_", " ") for k in ("immutable", "offline", "on_system") if value.get(k)]
+        marks = f" ({', '.join(kept)})" if kept else ""
+        return f"{value['where']} at {value['location']}{marks}"
     if isinstance(value, dict):
         return "; ".join(f"{_LABELS.get(k, k)} {_words(v)}" for k, v in value.items())
     return str(value)
@@ -122,8 +139,14 @@ class _Differ:
     def subject(self, where: tuple[str, ...]) -> str:
         """Who a change is about, in words: a system's name, a backup's id, a section."""
         system = next((w for w in reversed(where) if w.startswith("system:")), None)
+        scenario = next(
+            (_SCENARIOS.get(b, b) for a, b in itertools.pairwise(where) if a == "scenarios"), None
+        )
         if system:
-            return self.names.get(system[7:], system[7:])
+            name = self.names.get(system[7:], system[7:])
+            return f"{name}, {scenario}" if scenario else name
+        if scenario:
+            return f"Disaster recovery, {scenario}"
         if "signatory" in where or ("signatories" in where and "provider" in where):
             return "Provider signatory"
         sections = {
@@ -143,10 +166,7 @@ class _Differ:
     def compare(self, old: Any, new: Any, where: tuple[str, ...], field: str) -> None:
         if old == new:
             return
-        if isinstance(old, list) and new is None:
-            new = []
-        if isinstance(new, list) and old is None:
-            old = []
+        old, new = _same_kind(old, new, field == "scenarios" or "scenarios" in where)
         if isinstance(old, dict) and isinstance(new, dict):
             for key in dict.fromkeys([*old, *new]):
                 self.compare(old.get(key), new.get(key), (*where, field) if field else where, key)
@@ -169,10 +189,11 @@ class _Differ:
                 }.get(field, field)
                 for key in dict.fromkeys([*before, *after]):
                     label = f"{kind}:{key}"
+                    context = self.scenario_note(where, field)
                     if key not in before:
-                        self.changes.append(f"{self.added(field, key, after[key])}")
+                        self.changes.append(f"{self.added(field, key, after[key])}{context}")
                     elif key not in after:
-                        self.changes.append(f"{self.removed(field, key, before[key])}")
+                        self.changes.append(f"{self.removed(field, key, before[key])}{context}")
                     else:
                         self.compare(before[key], after[key], (*where, field, label), "")
                 return
@@ -191,6 +212,11 @@ class _Differ:
             self.changes.append(
                 f"{subject}: {label} {self.value(field, old)} → {self.value(field, new)}"
             )
+
+    def scenario_note(self, where: tuple[str, ...], field: str) -> str:
+        """ " (ransomware)" for a change inside a scenario's settings, else nothing."""
+        scenario = self.subject((*where, field)).partition(", ")[2]
+        return f" ({scenario})" if "scenarios" in where and scenario else ""
 
     def what(self, field: str, key: str, item: dict[str, Any]) -> str:
         if field in ("systems", "objectives", "acknowledged", "exclusions"):
@@ -214,6 +240,18 @@ class _Differ:
 
     def removed(self, field: str, key: str, item: dict[str, Any]) -> str:
         return f"Removed {self.what(field, key, item)}"
+
+
+def _same_kind(old: Any, new: Any, scenario: bool) -> tuple[Any, Any]:
+    """A list where there was none (or the reverse) compared as an empty list; likewise a
+    scenario tuned or given objectives where it was not, compared setting by setting."""
+    kinds = (list, dict) if scenario else (list,)
+    for kind in kinds:
+        if isinstance(old, kind) and new is None:
+            return old, kind()
+        if isinstance(new, kind) and old is None:
+            return kind(), new
+    return old, new
 
 
 def changelog(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -246,6 +284,19 @@ def changelog(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         elif systems_before[system] != systems_after[system]:
             differ.changes.append(
                 f"{name}: exclusion reason {systems_before[system]} → {systems_after[system]}"
+            )
+    if "scenarios" not in old and "scenarios" in new:
+        # Terms issued before scenarios covered loss of the site only.
+        scenarios = new["scenarios"]
+        others = [
+            words
+            for name, words in _SCENARIOS.items()  # in the order scenarios are shown
+            if name != "site-loss" and scenarios.get(name, {}).get("covered")
+        ]
+        if others:
+            listed = ", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]
+            differ.changes.append(
+                f"Recovery is now agreed for {listed}, as well as loss of the site"
             )
     if old.get("template") != new.get("template"):
         differ.changes.append("The wording of the agreement changed")
