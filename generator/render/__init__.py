@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from generator import DEFAULTS
 from generator.errors import TripodError
+from generator.format import names as words
 from generator.format import units
 
 
@@ -79,4 +80,13 @@ def environment(templates: Path) -> Environment:
     )
     env.filters["hours"] = hours
     env.filters["duration"] = lambda d: text(units.format_duration(d)) if d else text(None)
+    # Words, not codes, wherever a client reads: `{{ backup.method | method }}`.
+    env.filters["method"] = lambda code: words.word(words.METHOD, code)
+    env.filters["where"] = lambda code: words.word(words.WHERE, code)
+    env.filters["hosting"] = lambda code: words.word(words.HOSTING, code)
+    env.filters["criticality"] = lambda code: words.word(words.CRITICALITY, code)
+    env.filters["check"] = lambda code: words.word(words.CHECKS, code)
+    env.filters["roles"] = words.roles
+    env.filters["possessive"] = words.possessive
+    env.filters["capitalised"] = words.capitalised
     return env
