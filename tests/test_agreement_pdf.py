@@ -30,6 +30,7 @@ from generator.agreement.pdf import Rendered
 from generator.format.load import load_client, load_provider
 from generator.project.layout import Project
 from generator.project.record import TermsRecord
+from generator.render import chart
 from generator.terms import canonical as terms
 from generator.terms.changelog import changelog
 
@@ -621,6 +622,35 @@ def test_text_from_yaml_is_text_in_the_pdf(tiny_site: TinyProject) -> None:
     assert PdfReader(io.BytesIO(data)).metadata.title.endswith(f": {name}, version 1")
     # markup was not interpreted: "Bold" never stands alone as if <b> had been a tag
     assert "Bold" not in joined.replace(name, "")
+
+
+LONG_NAME = (
+    "Practice ledger database (SQL Server VM), replicated every night to the Parramatta offices"
+)
+
+
+def test_a_long_system_name_is_whole_in_tables_and_chart(tiny_site: TinyProject) -> None:
+    """A name never loses its start or end: table cells and the chart's labels wrap it."""
+    tiny_site.client(with_change("name: Practice server,", f'name: "{LONG_NAME}",'))
+    run = tiny_site.tripod("build")
+    assert run.code == 0, run.err
+    data = (tiny_site.root / DRAFT).read_bytes()
+    joined = " ".join(pages(data))
+    # Scope, the backup's name, the systems it covers, the objectives, the restore test.
+    assert joined.count(LONG_NAME) >= 5, joined
+    assert f"The provider tests a restore from the {LONG_NAME} backup every 90 days." in joined
+    # The chart draws the name in lines; each line is there, and no word of the name
+    # starts left of the page's margin (a clipped label began at a negative x).
+    lines = chart.label_lines(LONG_NAME)
+    assert len(lines) > 1
+    for line in lines:
+        assert line in joined
+    name_words = set(LONG_NAME.split())
+    left_margin = 18 / 25.4 * 72
+    for _, on_page in words(data):
+        for _, left, _, word in on_page:
+            if word in name_words:
+                assert left >= left_margin - 1, (word, left)
 
 
 # ------------------------------------------------------------------ 7. diff and the changelog
