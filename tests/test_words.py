@@ -40,6 +40,22 @@ def test_possessive(name: str, possessive: str) -> None:
     assert names.possessive(name) == possessive
 
 
+@pytest.mark.parametrize(
+    ("value", "label", "shown"),
+    [
+        ("Footage is not worth keeping", "Excluded", "Excluded: Footage is not worth keeping"),
+        ("Excluded because footage is kept by the vendor", "Excluded",
+         "Excluded because footage is kept by the vendor"),
+        ("excluded: kept by the vendor", "Excluded", "excluded: kept by the vendor"),
+        ("Staff work from home", "Staff work from", "Staff work from home"),
+        ("Staffing agency office", "Staff work from", "Staff work from: Staffing agency office"),
+        ("Why not: cost", "Why", "Why not: cost"),
+    ],
+)  # fmt: skip
+def test_a_label_is_not_said_again_by_its_value(value: str, label: str, shown: str) -> None:
+    assert names.labelled(value, label) == shown
+
+
 # ------------------------------------------------------------------ backup names
 
 
@@ -220,3 +236,35 @@ def test_the_name_of_a_firm_ending_in_s_takes_an_apostrophe(tiny_site: TinyProje
         assert "Accountants's" not in page.read_text("utf-8").replace("&#39;", "'"), page
     pdf = " ".join(p.extract_text() for p in PdfReader(tiny_site.root / DRAFT).pages)
     assert "Accountants's" not in pdf and "Accountants&#39;s" not in pdf
+
+
+def test_a_reason_that_starts_with_its_label_is_not_labelled_twice(
+    tiny_site: TinyProject,
+) -> None:
+    from pypdf import PdfReader
+
+    text = CLIENT + (
+        "exclusions:\n  - {system: cctv, reason: Excluded because the vendor keeps the footage}\n"
+    )
+    text = with_change(
+        "criticality: important, hosting: cloud}\n",
+        "criticality: important, hosting: cloud}\n"
+        "  - {id: cctv, name: CCTV recorder, data: 2 TB, criticality: deferrable,"
+        " hosting: on-premises}\n",
+        text,
+    )
+    text = with_change("reason: Daily is enough,", "reason: Why? Daily is enough,", text)
+    tiny_site.client(text)
+    run = tiny_site.tripod("build")
+    assert run.code == 0, run.err
+    site = tiny_site.root / "site/clients/acme/current"
+    overview = _article(site / "index.html")
+    assert "On the premises Excluded because the vendor keeps the footage" in overview
+    limitations = _article(site / "limitations/index.html")
+    assert "Not backed up: CCTV recorder. Why: Excluded because the vendor keeps" in limitations
+    assert "Why? Daily is enough" in limitations and "Why: Why" not in limitations
+    pdf = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(tiny_site.root / DRAFT).pages
+    )
+    assert "Excluded: Excluded" not in pdf
+    assert "Excluded because the vendor keeps the footage" in pdf

@@ -9,6 +9,8 @@ the changelog and the findings can all say the same thing in the same words.
 
 from __future__ import annotations
 
+import re
+
 from generator.format.model import Backup, Client
 
 
@@ -89,3 +91,12 @@ def possessive(name: str) -> str:
 def capitalised(value: str) -> str:
     """The first letter in capitals, the rest as written."""
     return value[:1].upper() + value[1:]
+
+
+def labelled(value: str, label: str) -> str:
+    """`label: value`, or the value alone where it already begins with the label's words:
+    a reason written "Excluded because..." is not printed "Excluded: Excluded because..."."""
+    said = re.findall(r"\w+", label.casefold())
+    if re.findall(r"\w+", value.casefold())[: len(said)] == said:
+        return value
+    return f"{label}: {value}"

@@ -89,4 +89,5 @@ def environment(templates: Path) -> Environment:
     env.filters["roles"] = words.roles
     env.filters["possessive"] = words.possessive
     env.filters["capitalised"] = words.capitalised
+    env.filters["labelled"] = words.labelled
     return env
