@@ -51,6 +51,14 @@ def hours(value: Fraction | units.Duration | None) -> Markup:
     return text(units.format_hours(value))
 
 
+def unbroken(value: Any) -> Markup:
+    """A value that is read at a glance, such as a phone number, kept on one line: its
+    spaces become no-break spaces (each part is still inert text)."""
+    if value is None:
+        return text(None)
+    return Markup("&#160;").join(text(part) for part in str(value).split())
+
+
 class TemplateProblem(TripodError):
     """A template failed to render; the message names it, and the line where known."""
 
@@ -90,4 +98,5 @@ def environment(templates: Path) -> Environment:
     env.filters["possessive"] = words.possessive
     env.filters["capitalised"] = words.capitalised
     env.filters["labelled"] = words.labelled
+    env.filters["unbroken"] = unbroken
     return env
