@@ -268,3 +268,11 @@ def test_a_reason_that_starts_with_its_label_is_not_labelled_twice(
     )
     assert "Excluded: Excluded" not in pdf
     assert "Excluded because the vendor keeps the footage" in pdf
+
+
+def test_a_phone_number_is_kept_on_one_line_and_stays_text() -> None:
+    from generator.render import unbroken
+
+    assert unbroken("+61 2 5550 0101") == "&#43;61&#160;2&#160;5550&#160;0101"
+    assert unbroken("<b>call</b>  now") == "&#60;b&#62;call&#60;&#47;b&#62;&#160;now"
+    assert unbroken(None) == "—"
