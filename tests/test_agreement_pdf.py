@@ -30,6 +30,7 @@ from generator.agreement.pdf import Rendered
 from generator.format.load import load_client, load_provider
 from generator.project.layout import Project
 from generator.project.record import TermsRecord
+from generator.render import chart
 from generator.terms import canonical as terms
 from generator.terms.changelog import changelog
 
@@ -291,8 +292,8 @@ def test_the_issued_agreement_has_every_section_in_order(issued: TinyProject) ->
         "Excluded: Footage is not worth keeping",
         # backup schedule
         "4. Backup schedule",
-        "pms-image Practice server image 4 h 30 days",
-        "mail-saas Hosted mail saas 24 h 1 year",
+        "Practice server backup Practice server Image of the whole server 4 h 30 days",
+        "Hosted mail backup Hosted mail Cloud service backup",
         # DR objectives, with the breakdown of the estimate. Practice server
         # (on-premises, first in order): hardware 2 d = 48 h; download
         # 420 GB * 8 / 200 Mbps = 16 800 s = 4.67 h; restore 420 GB / 400 GB/h = 1.05 h;
@@ -306,9 +307,9 @@ def test_the_issued_agreement_has_every_section_in_order(issued: TinyProject) ->
         "Specialist Resilient Continuity Co",
         # the responsibility matrix
         "7. Responsibilities",
-        "Configure the backups RA",
-        "Declare a disaster C RA",
-        "Maintain the business continuity plan A R",
+        "Configure the backups Responsible, accountable",
+        "Declare a disaster Consulted Responsible, accountable",
+        "Maintain the business continuity plan Accountable Responsible",
         # accepted gaps, with who accepted and why
         "8. Known limitations accepted by the client",
         "Hosted mail: RPO 4 h, but after ransomware it is restored from backups made every "
@@ -317,12 +318,12 @@ def test_the_issued_agreement_has_every_section_in_order(issued: TinyProject) ->
         "made every 24 h Maria Chen Daily is enough",
         # exclusions
         "9. Exclusions",
-        "CCTV recorder is not backed up: Footage is not worth keeping",
+        "Not backed up: CCTV recorder. Why: Footage is not worth keeping",
         "Staff personal devices are not backed up.",
         # testing and review duties
         "10. Testing and review",
-        "The provider tests a restore from pms-image every 90 days.",
-        "The provider tests a restore from mail-saas every 180 days.",
+        "The provider tests a restore from the Practice server backup every 90 days.",
+        "The provider tests a restore from the Hosted mail backup every 180 days.",
         "The provider tests disaster recovery every 12 months",
         "The client reviews its business continuity plan every 12 months.",
         # the term
@@ -624,6 +625,35 @@ def test_text_from_yaml_is_text_in_the_pdf(tiny_site: TinyProject) -> None:
     assert PdfReader(io.BytesIO(data)).metadata.title.endswith(f": {name}, version 1")
     # markup was not interpreted: "Bold" never stands alone as if <b> had been a tag
     assert "Bold" not in joined.replace(name, "")
+
+
+LONG_NAME = (
+    "Practice ledger database (SQL Server VM), replicated every night to the Parramatta offices"
+)
+
+
+def test_a_long_system_name_is_whole_in_tables_and_chart(tiny_site: TinyProject) -> None:
+    """A name never loses its start or end: table cells and the chart's labels wrap it."""
+    tiny_site.client(with_change("name: Practice server,", f'name: "{LONG_NAME}",'))
+    run = tiny_site.tripod("build")
+    assert run.code == 0, run.err
+    data = (tiny_site.root / DRAFT).read_bytes()
+    joined = " ".join(pages(data))
+    # Scope, the backup's name, the systems it covers, the objectives, the restore test.
+    assert joined.count(LONG_NAME) >= 5, joined
+    assert f"The provider tests a restore from the {LONG_NAME} backup every 90 days." in joined
+    # The chart draws the name in lines; each line is there, and no word of the name
+    # starts left of the page's margin (a clipped label began at a negative x).
+    lines = chart.label_lines(LONG_NAME)
+    assert len(lines) > 1
+    for line in lines:
+        assert line in joined
+    name_words = set(LONG_NAME.split())
+    left_margin = 18 / 25.4 * 72
+    for _, on_page in words(data):
+        for _, left, _, word in on_page:
+            if word in name_words:
+                assert left >= left_margin - 1, (word, left)
 
 
 # ------------------------------------------------------------------ 7. diff and the changelog

@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from helpers import DevTools
 
 from conftest import (
     CHROMIUM_FLAGS,
@@ -441,7 +442,123 @@ def test_break_glass_pack_works_from_file_urls(
     assert "matching document" in dom.one("md-search-result__meta").text
 
 
-# ------------------------------------------------------------------ 3. serve
+# ------------------------------------------------------------------ 3. long names
+
+LONG_NAME = (
+    "Practice ledger database (SQL Server VM), replicated every night to the Parramatta offices"
+)
+
+# Where each text of the page that holds `name` is drawn, and what would cut it: the
+# viewport, or an ancestor that clips or scrolls what overflows it. The chart's labels
+# are SVG text, checked the same way; tables holding objectives are checked to their
+# last column (the verdict), row by row.
+_MEASURE = """
+(() => {
+  const name = %s;
+  const width = document.documentElement.clientWidth;
+  const content = document.querySelector('.md-content');
+  const flat = (text) => text.replace(/\\s+/g, ' ').trim();
+  function cut(element, rect) {
+    const found = [];
+    if (rect.left < -0.5 || rect.right > width + 0.5) {
+      found.push(`the window (0 to ${width}) cuts ${rect.left} to ${rect.right}`);
+    }
+    for (let a = element; a && a !== document.documentElement; a = a.parentElement) {
+      if (a !== element && getComputedStyle(a).overflowX !== 'visible') {
+        const box = a.getBoundingClientRect();
+        if (rect.left < box.left - 0.5 || rect.right > box.right + 0.5) {
+          found.push(`<${a.tagName.toLowerCase()} class="${a.getAttribute('class')}"> ` +
+                     `(${box.left} to ${box.right}) cuts ${rect.left} to ${rect.right}`);
+        }
+      }
+    }
+    if (element.scrollWidth > element.clientWidth + 1 && !(element instanceof SVGElement)) {
+      found.push(`<${element.tagName.toLowerCase()}> overflows itself`);
+    }
+    return found;
+  }
+  const texts = [];
+  const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!flat(node.textContent).includes(name) || node.parentElement.closest('svg')) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const rect = range.getBoundingClientRect();
+    texts.push({tag: node.parentElement.tagName.toLowerCase(),
+                cut: cut(node.parentElement, rect), width: rect.width});
+  }
+  const labels = [];
+  for (const label of content.querySelectorAll('svg.tripod-chart text.label')) {
+    const words = label.querySelectorAll('tspan').length
+      ? Array.from(label.querySelectorAll('tspan'), (t) => t.textContent).join(' ')
+      : label.textContent;
+    labels.push({text: flat(words), cut: cut(label, label.getBoundingClientRect())});
+  }
+  const verdicts = [];
+  for (const table of content.querySelectorAll('table')) {
+    const heads = Array.from(table.querySelectorAll('th'), (th) => flat(th.textContent));
+    if (!heads.includes('RTO')) continue;
+    for (const row of table.querySelectorAll('tr')) {
+      const last = row.lastElementChild;
+      verdicts.push({text: flat(last.textContent), cut: cut(last, last.getBoundingClientRect())});
+    }
+  }
+  return {width, texts, labels, verdicts};
+})()
+"""
+# Material wraps each table in a scrolling box of its own once its script has run.
+_MATERIAL_READY = (
+    "document.documentElement.classList.contains('js') && "
+    "document.querySelectorAll('.md-content table').length === "
+    "document.querySelectorAll('.md-content .md-typeset__scrollwrap table').length"
+)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_long_system_name_is_never_cut_and_the_verdict_stays_on_screen(
+    tiny_site: TinyProject,
+    static_server: Callable[[Path], str],
+    tmp_path: Path,
+) -> None:
+    assert len(LONG_NAME) == 90
+    tiny_site.client(with_change("name: Practice server,", f'name: "{LONG_NAME}",'))
+    assert tiny_site.lines() == []
+    run = tiny_site.tripod("build")
+    assert run.code == 0, run.err
+    base = static_server(tiny_site.root / "site" / "clients" / "acme" / "current")
+    profile = tmp_path / "profile"
+    browser = DevTools(_chromium(), profile, tmp_path / "chromium.log")
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    try:
+        for width in (1280, 390):
+            for page in ("", "backups/", "disaster-recovery/", "runbook/"):
+                browser.open(base + page, width, ready=_MATERIAL_READY)
+                where = f"{page or 'overview/'} at {width} px"
+                browser.screenshot(shots / f"{(page or 'overview/')[:-1]}-{width}.png")
+                seen = browser.evaluate(_MEASURE % json.dumps(LONG_NAME))
+                assert seen["width"] == width, where
+                assert seen["texts"], f"{where}: the name is nowhere on the page"
+                for found in seen["texts"]:
+                    assert found["cut"] == [], f"{where}: the name in <{found['tag']}> is cut"
+                if page == "disaster-recovery/":
+                    assert [label["text"] for label in seen["labels"]] == [
+                        LONG_NAME,
+                        "Hosted mail",
+                    ], where
+                    for label in seen["labels"]:
+                        assert label["cut"] == [], f"{where}: the chart cuts {label['text']}"
+                    assert len(seen["verdicts"]) >= 3, seen["verdicts"]
+                    if width == 1280:
+                        for verdict in seen["verdicts"]:
+                            assert verdict["cut"] == [], f"{where}: {verdict} is off screen"
+    finally:
+        browser.close()
+    assert len(list(shots.glob("*.png"))) == 8
+
+
+# ------------------------------------------------------------------ 4. serve
 
 
 def test_serve_rebuilds_and_reloads(
@@ -518,7 +635,7 @@ def _stop(process: subprocess.Popen[bytes]) -> int:
     return process.returncode
 
 
-# ------------------------------------------------------------------ 4. pack refuses
+# ------------------------------------------------------------------ 5. pack refuses
 
 
 def test_pack_refuses_a_client_that_cannot_be_loaded(

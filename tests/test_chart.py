@@ -90,3 +90,25 @@ def test_a_link_of_one_bit_per_second_builds_small_pages(tiny_site: TinyProject)
         assert len(text) < 400_000, page
         assert len(TICK.findall(text)) <= 12 * text.count('class="tripod-chart"'), page
     assert charts >= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_a_label_is_wrapped_never_cut(name: str) -> None:
+    lines = chart.label_lines(name)
+    assert lines and all(len(line) <= 34 for line in lines)
+    # Nothing of the name is lost: the lines hold every character of every word, in order.
+    assert "".join(lines).replace(" ", "") == "".join(name.split())
+    if name.split():
+        assert all(line for line in lines)
+
+
+def test_long_labels_grow_the_label_column_and_the_row() -> None:
+    short = Estimate.of("a", 1, validation=Fraction(2))
+    name = "Practice ledger database (SQL Server VM), replicated every night to the offices"
+    one = str(chart.svg([chart.Row("Mail", short, Fraction(8))]))
+    three = str(chart.svg([chart.Row(name, short, Fraction(8))]))
+    view = re.compile(r'viewBox="0 0 (\d+) (\d+)"')
+    (w1, h1), (w3, h3) = (tuple(map(int, view.findall(svg)[0])) for svg in (one, three))
+    assert w3 > w1 and h3 > h1
+    assert three.count("<tspan") == len(chart.label_lines(name)) == 3

@@ -76,7 +76,7 @@ def test_overview_shows_the_three_legs_with_reasons(examples: TinyProject) -> No
     )
     assert "Business continuity: in place" in text
     assert (
-        "CCTV recorder 2 TB deferrable on-premises Excluded: Footage is not worth keeping" in text
+        "CCTV recorder 2 TB Can wait On the premises Excluded: Footage is not worth keeping" in text
     )
     html = site(examples, "harbour-dental").read_text()
     assert html.count('class="admonition success"') == 2
@@ -127,9 +127,20 @@ def test_responsibilities_page_is_the_matrix(examples: TinyProject) -> None:
         "Activity Leg Southern Cross IT Ridgeline Fabrication Apex Continuity Partners "
         "Northern Hardware Supply" in text
     )
-    assert "Procure replacement hardware (agreed for this client) disaster recovery RA R" in text
-    assert "Declare a disaster (agreed for this client) disaster recovery C RA C" in text
-    assert "Maintain the business continuity plan business continuity A R" in text
+    assert (
+        "Procure replacement hardware (agreed for this client) Disaster recovery "
+        "Responsible, accountable Responsible" in text
+    )
+    assert (
+        "Declare a disaster (agreed for this client) Disaster recovery "
+        "Consulted Responsible, accountable Consulted" in text
+    )
+    assert (
+        "Maintain the business continuity plan Business continuity Accountable Responsible" in text
+    )
+    # The roles are said in words, and what each means is said once above the matrix.
+    assert "does the work;" in text
+    assert "answers for it being done (exactly one party per activity);" in text
 
 
 def test_runbook_and_contacts_give_phones_and_the_order(examples: TinyProject) -> None:
@@ -153,7 +164,7 @@ def test_limitations_list_accepted_gaps_and_exclusions(examples: TinyProject) ->
             f"Accepted by Maria Chen Microsoft 365 mail: RPO 4 h, but {words} it is restored "
             "from backups made every 24 h Why: Daily mail backup is enough for the practice"
         ) in text
-    assert "CCTV recorder is not backed up: Footage is not worth keeping" in text
+    assert "Not backed up: CCTV recorder. Why: Footage is not worth keeping" in text
     assert "Staff personal devices are not backed up." in text
 
 

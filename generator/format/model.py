@@ -343,7 +343,10 @@ class Schedule(Model):
 
 class Backup(Model):
     id: Slug
-    """Identifier of this backup job."""
+    """Identifier of this backup job, for references in the file; never shown to the client."""
+    name: Text | None = None
+    """What people call this backup, shown to the client, such as "Practice server backup";
+    by default it is named after its systems ("Practice management server backup")."""
     systems: Annotated[tuple[Slug, ...], Field(min_length=1)]
     """Ids of the systems it covers."""
     method: Literal["image", "file", "database", "saas", "snapshot"]

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from generator import DEFAULTS
 from generator.errors import TripodError
+from generator.format import names as words
 from generator.format import units
 
 
@@ -48,6 +49,14 @@ def hours(value: Fraction | units.Duration | None) -> Markup:
     if isinstance(value, units.Duration):
         value = value.hours
     return text(units.format_hours(value))
+
+
+def unbroken(value: Any) -> Markup:
+    """A value that is read at a glance, such as a phone number, kept on one line: its
+    spaces become no-break spaces (each part is still inert text)."""
+    if value is None:
+        return text(None)
+    return Markup("&#160;").join(text(part) for part in str(value).split())
 
 
 class TemplateProblem(TripodError):
@@ -79,4 +88,15 @@ def environment(templates: Path) -> Environment:
     )
     env.filters["hours"] = hours
     env.filters["duration"] = lambda d: text(units.format_duration(d)) if d else text(None)
+    # Words, not codes, wherever a client reads: `{{ backup.method | method }}`.
+    env.filters["method"] = lambda code: words.word(words.METHOD, code)
+    env.filters["where"] = lambda code: words.word(words.WHERE, code)
+    env.filters["hosting"] = lambda code: words.word(words.HOSTING, code)
+    env.filters["criticality"] = lambda code: words.word(words.CRITICALITY, code)
+    env.filters["check"] = lambda code: words.word(words.CHECKS, code)
+    env.filters["roles"] = words.roles
+    env.filters["possessive"] = words.possessive
+    env.filters["capitalised"] = words.capitalised
+    env.filters["labelled"] = words.labelled
+    env.filters["unbroken"] = unbroken
     return env

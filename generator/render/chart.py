@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import accumulate
 
 from markupsafe import Markup
 
@@ -38,6 +39,13 @@ _WEEK = 168
 _YEAR = 8760
 _STEPS = (1, 2, 3, 6, 12, 24, 48, 72, _WEEK, 2 * _WEEK, 4 * _WEEK, 13 * _WEEK)
 _TICKS = 9
+# A system's name is never cut: it wraps into lines of at most _LABEL_CHARS
+# characters, and the label column grows to the longest line (at _CHAR_W, a
+# generous width for a character of a 12-unit sans-serif font), each row to
+# its lines.
+_LABEL_CHARS = 34
+_CHAR_W = 7.2
+_LINE_H = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +78,36 @@ def _tick(hours: int, step: int) -> str:
     return format_hours(Fraction(hours))
 
 
+def label_lines(name: str, limit: int = _LABEL_CHARS) -> list[str]:
+    """A name in lines of at most `limit` characters, broken between words where it can be."""
+    lines: list[str] = []
+    line = ""
+    for word in name.split():
+        while len(word) > limit:  # a word longer than a line is cut into pieces, never dropped
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:limit])
+            word = word[limit:]
+        if line and len(line) + 1 + len(word) > limit:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
 def svg(rows: list[Row]) -> Markup:
     """The chart for these rows, as markup to place in a page."""
-    label_w, bar_w, row_h, top_pad = 210, 430, 34, 30
+    labels = [label_lines(r.name) for r in rows]
+    longest_line = max(len(line) for lines in labels for line in lines)
+    label_w = max(210, round(longest_line * _CHAR_W) + 16)
+    bar_w, top_pad = 430, 30
+    heights = [max(34, _LINE_H * len(lines) + 16) for lines in labels]
+    tops = list(accumulate(heights[:-1], initial=top_pad))
+    body = sum(heights)
     width = label_w + bar_w + 90  # room for the total after the longest bar
     recoverable = [r for r in rows if r.estimate.recoverable]
     longest = max([Fraction(1)] + [r.estimate.total for r in recoverable])
@@ -101,7 +136,7 @@ def svg(rows: list[Row]) -> Markup:
             f"{what} {text(format_hours(hours))} →</text>"
         )
 
-    height = top_pad + row_h * len(rows) + 56
+    height = top_pad + body + 56
     out = [
         f'<svg class="tripod-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
         'font-size="12" font-family="sans-serif" fill="#222222" '
@@ -113,16 +148,26 @@ def svg(rows: list[Row]) -> Markup:
     for tick in ticks:
         out.append(
             f'<line class="grid" {_GRID} x1="{x(Fraction(tick))}" y1="{top_pad - 6}" '
-            f'x2="{x(Fraction(tick))}" y2="{top_pad + row_h * len(rows)}"/>'
+            f'x2="{x(Fraction(tick))}" y2="{top_pad + body}"/>'
             f'<text class="tick" x="{x(Fraction(tick))}" y="{top_pad - 10}" text-anchor="middle">'
             f"{text(_tick(tick, step))}</text>"
         )
     for i, row in enumerate(rows):
-        y = top_pad + i * row_h
+        y, row_h = tops[i], heights[i]
         est = row.estimate
+        lines = labels[i]
+        first = y + row_h / 2 + 4 - _LINE_H * (len(lines) - 1) / 2
+        if len(lines) == 1:
+            label = text(lines[0])
+        else:
+            label = Markup("").join(
+                Markup('<tspan x="{}" dy="{}">{}</tspan>').format(
+                    label_w - 8, 0 if n == 0 else _LINE_H, text(line)
+                )
+                for n, line in enumerate(lines)
+            )
         out.append(
-            f'<text class="label" x="{label_w - 8}" y="{y + row_h / 2 + 4}" text-anchor="end">'
-            f"{text(row.name)}</text>"
+            f'<text class="label" x="{label_w - 8}" y="{first}" text-anchor="end">{label}</text>'
         )
         if not est.recoverable:
             out.append(
@@ -135,8 +180,9 @@ def svg(rows: list[Row]) -> Markup:
                 value = est.parts()[part]
                 if value:
                     out.append(
-                        f'<rect class="part {part}" fill="{COLOURS[part]}" x="{x(start)}" y="{y + 7}" '
-                        f'width="{round(x(start + value) - x(start), 2)}" height="{row_h - 14}">'
+                        f'<rect class="part {part}" fill="{COLOURS[part]}" x="{x(start)}" '
+                        f'y="{y + (row_h - 20) // 2}" '
+                        f'width="{round(x(start + value) - x(start), 2)}" height="20">'
                         f"<title>{part.capitalize()}: {text(format_hours(value))}</title></rect>"
                     )
                     start += value
@@ -164,7 +210,7 @@ def svg(rows: list[Row]) -> Markup:
                 f"<title>Measured in the last DR test: {text(format_hours(row.measured))}</title>"
                 "</circle>"
             )
-    legend_y = top_pad + row_h * len(rows) + 22
+    legend_y = top_pad + body + 22
     legend_x = 10
     # Only the phases some bar has: seven swatches would not fit in one line.
     shown = [p for p in PHASES if any(r.estimate.parts()[p] for r in rows)] or [

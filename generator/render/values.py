@@ -8,10 +8,12 @@ recovery, the responsibility matrix, who is who, what is excluded.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from generator.findings import Finding
 from generator.format.model import Client, Provider, Scenario
+from generator.format.names import backup_name
 from generator.render import chart
 from generator.rules import raci
 from generator.rules.recovery import (
@@ -75,6 +77,7 @@ def facts(
         "agreement_end": client.agreement.last_day,
         "signatory": client.agreement.signatories.provider or provider.signatory,
         "contact": contacts,
+        "backup_name": partial(backup_name, client),
         "party": contacts | {t.id: t for t in client.third_parties},
     }
 
