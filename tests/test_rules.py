@@ -120,7 +120,7 @@ CASES = [
         [
             f"{F}:14:5: error no-surviving-copy: Practice server: no copy of it survives loss "
             "of the site, so it cannot be recovered",
-            f"{F}:23:7: warning three-two-one: backup pms-image keeps no copy offsite",
+            f"{F}:23:7: warning three-two-one: Practice server backup keeps no copy offsite",
         ],
         [
             "add an offsite copy to one of its backups",
@@ -181,7 +181,7 @@ CASES = [
     pytest.param(
         "      - {where: local, location: NAS}\n",
         "",
-        [f"{F}:23:7: warning three-two-one: backup pms-image keeps only one copy"],
+        [f"{F}:23:7: warning three-two-one: Practice server backup keeps only one copy"],
         ["keep at least two copies, one of them offsite (3-2-1)"],
         id="three-two-one",
     ),
@@ -220,7 +220,7 @@ CASES = [
     pytest.param(
         "    restore_test: {every: 90d, last: 2026-09-14}\n",
         "",
-        [f"{F}:17:5: warning no-restore-test: backup pms-image has no restore-test schedule"],
+        [f"{F}:17:5: warning no-restore-test: Practice server backup has no restore-test schedule"],
         ["add restore_test: {every: 90d}: an untested backup is a hope"],
         id="no-restore-test",
     ),
@@ -228,7 +228,7 @@ CASES = [
         "last: 2026-09-14",
         "last: 2026-08-26",
         [
-            f"{F}:26:38: warning restore-test-overdue: the restore test of backup pms-image was "
+            f"{F}:26:38: warning restore-test-overdue: the restore test of the Practice server backup was "
             "due on 2026-11-24 (every 90 days)"
         ],
         [None],
@@ -425,7 +425,7 @@ def test_a_cloud_system_is_lost_to_ransomware_and_to_loss_of_its_account_only(
     assert tiny.lines() == [
         f"{F}:15:5: error no-surviving-copy: Hosted mail: no copy of it survives ransomware, so "
         "it cannot be recovered",
-        f"{F}:33:7: warning three-two-one: backup mail-saas keeps only one copy",
+        f"{F}:33:7: warning three-two-one: Hosted mail backup keeps only one copy",
     ]
     # Where nothing survives, the RPO is not reported: only loss of the account's remains.
     assert [f.text() for f in accepted(tiny)] == [ACCEPTED_MAIL_RPO[1].replace(":46:", ":45:")]
@@ -469,7 +469,7 @@ def test_rpo_counts_only_backups_that_keep_a_surviving_copy(tiny: TinyProject) -
     text = with_change("    every: 4h\n", "    every: 24h\n")
     tiny.client(with_change(MAIL_RESTORE_TEST, MAIL_RESTORE_TEST + LOCAL_HOURLY, text))
     assert tiny.lines() == [
-        f"{F}:43:7: warning three-two-one: backup pms-local keeps no copy offsite",
+        f"{F}:43:7: warning three-two-one: Practice server backup keeps no copy offsite",
         f"{F}:55:36: error rpo-unachievable: Practice server: RPO 4 h, but after loss of the "
         "site it is restored from backups made every 24 h",
         f"{F}:55:36: error rpo-unachievable: Practice server: RPO 4 h, but after ransomware it "
@@ -641,7 +641,7 @@ def test_a_restore_test_due_today_is_not_overdue(tiny: TinyProject) -> None:
 def test_a_restore_test_never_done(tiny: TinyProject) -> None:
     tiny.client(with_change("{every: 90d, last: 2026-09-14}", "{every: 90d}"))
     assert tiny.lines() == [
-        f"{F}:26:5: warning restore-test-overdue: the restore test of backup pms-image has never "
+        f"{F}:26:5: warning restore-test-overdue: the restore test of the Practice server backup has never "
         "been done (every 90 days)"
     ]
 
@@ -966,7 +966,7 @@ def test_check_text_is_sorted_by_file_and_line(tiny: TinyProject) -> None:
         f"{F}:14:5: error no-surviving-copy: Practice server: no copy of it survives "
         "ransomware, so it cannot be recovered",
         "    hint: make one of its copies immutable (object lock) or offline (tape, a rotated disk)",
-        f"{F}:26:38: warning restore-test-overdue: the restore test of backup pms-image was due "
+        f"{F}:26:38: warning restore-test-overdue: the restore test of the Practice server backup was due "
         "on 2026-11-24 (every 90 days)",
         f"{F}:45:26: error rto-unachievable: Practice server: RTO 48 h, but recovery after loss "
         "of the site takes an estimated 61.7 h",
@@ -1124,7 +1124,7 @@ def test_check_github(tiny: TinyProject) -> None:
         "it survives ransomware, so it cannot be recovered (make one of its copies immutable "
         "(object lock) or offline (tape, a rotated disk))",
         f"::warning file={F},line=26,col=38,title=restore-test-overdue::the restore test of "
-        "backup pms-image was due on 2026-11-24 (every 90 days)",
+        "the Practice server backup was due on 2026-11-24 (every 90 days)",
         f"::error file={F},line=45,col=26,title=rto-unachievable::Practice server: RTO 48 h, but "
         f"recovery after loss of the site takes an estimated 61.7 h (estimate: {PMS_BREAKDOWN})",
         f"::error file={F},line=45,col=26,title=rto-unachievable::Practice server: RTO 48 h, but "
@@ -1145,6 +1145,6 @@ def test_check_uses_the_build_date(tiny: TinyProject) -> None:
     later = tiny.tripod("check", "--today", "2026-12-14")  # pms restore test due 2026-12-13
     assert later.code == 0
     assert later.out.splitlines()[0] == (
-        f"{F}:26:38: warning restore-test-overdue: the restore test of backup pms-image was due "
+        f"{F}:26:38: warning restore-test-overdue: the restore test of the Practice server backup was due "
         "on 2026-12-13 (every 90 days)"
     )

@@ -471,7 +471,7 @@ def test_the_old_code_no_offsite_copy_means_site_loss(tiny: TinyProject) -> None
         + "  - {check: no-offsite-copy, system: pms, reason: A fire is unlikely, accepted_by: maria}\n"
     )
     assert tiny.lines() == [
-        f"{F}:23:7: warning three-two-one: backup pms-image keeps no copy offsite"
+        f"{F}:23:7: warning three-two-one: Practice server backup keeps no copy offsite"
     ]
     assert accepted(tiny)[0] == (
         "no-surviving-copy",

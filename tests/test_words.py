@@ -162,10 +162,6 @@ def test_no_backup_id_or_code_in_what_a_client_reads(examples: TinyProject, clie
         assert names.capitalised(names.backup_name(model, backup)) in backups
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the rules' messages, the legs' reasons and the changelog still name backups by id",
-)
 def test_findings_name_backups_as_the_client_does(examples: TinyProject) -> None:
     model = load_client(examples.root / "clients" / "lawson-reid.yaml", "lawson-reid", TODAY).model
     assert model is not None

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from generator.findings import Finding, Severity
 from generator.format.model import Acknowledgement, Client, Scenario
+from generator.format.names import backup_name
 from generator.format.reader import SourceMap
 from generator.format.units import Duration, format_duration, format_hours
 from generator.rules import raci
@@ -399,7 +400,7 @@ def three_two_one(ctx: Context) -> Iterator[Hit]:
             problem = "keeps only one copy" if len(backup.copies) < 2 else "keeps no copy offsite"
             yield Hit(
                 ("backups", i, "copies"),
-                f"backup {backup.id} {problem}",
+                f"{backup_name(ctx.client, backup)} {problem}",
                 "keep at least two copies, one of them offsite (3-2-1)",
             )
 
@@ -410,7 +411,7 @@ def no_restore_test(ctx: Context) -> Iterator[Hit]:
         if backup.restore_test is None:
             yield Hit(
                 ("backups", i),
-                f"backup {backup.id} has no restore-test schedule",
+                f"{backup_name(ctx.client, backup)} has no restore-test schedule",
                 "add restore_test: {every: 90d}: an untested backup is a hope",
             )
 
@@ -435,7 +436,8 @@ def restore_test_overdue(ctx: Context) -> Iterator[Hit]:
         if test and late:
             yield Hit(
                 ("backups", i, "restore_test", "last"),
-                f"the restore test of backup {backup.id} {late} (every {format_duration(test.every)})",
+                f"the restore test of the {backup_name(ctx.client, backup)} {late}"
+                f" (every {format_duration(test.every)})",
             )
 
 

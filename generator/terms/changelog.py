@@ -12,6 +12,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from generator.format.names import CHECKS, capitalised, joined, word
+
 # How a field is called in a sentence.
 _LABELS = {
     "name": "name",
@@ -124,6 +126,12 @@ class _Differ:
             self.names.update({s["id"]: s["name"] for s in client.get("systems", [])})
             for group in ("contacts", "third_parties"):
                 self.people.update({p["id"]: p["name"] for p in client.get(group, [])})
+        # A backup as the client calls it: its name, or its systems' names.
+        self.backups: dict[str, str] = {}
+        for side in (old, new):
+            for b in side["client"].get("backups", []):
+                systems = [self.names.get(s, s) for s in b.get("systems", [])]
+                self.backups[b["id"]] = b.get("name") or joined(systems) + " backup"
         self.changes: list[str] = []
 
     def value(self, field: str, value: Any) -> str:
@@ -158,6 +166,8 @@ class _Differ:
         for part in reversed(where):
             if ":" in part:
                 kind, key = part.split(":", 1)
+                if kind == "backup":
+                    return capitalised(self.backups.get(key, key))
                 return f"{kind[:1].upper()}{kind[1:]} {key}"
             if part in sections:
                 return sections[part]
@@ -225,11 +235,11 @@ class _Differ:
             return {
                 "systems": f"system {name}",
                 "objectives": f"DR objective for {name}",
-                "acknowledged": f"accepted gap for {name} ({item.get('check', '')})",
+                "acknowledged": f"accepted gap for {name} ({word(CHECKS, item.get('check', ''))})",
                 "exclusions": f"exclusion of {name}",
             }.get(field, name)
         return {
-            "backups": f"backup {key}",
+            "backups": self.backups.get(key, f"backup {key}"),
             "contacts": f"contact {item.get('name', key)}",
             "third_parties": f"third party {item.get('name', key)}",
             "responsibilities": f"responsibility row {key}",
