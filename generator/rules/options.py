@@ -224,7 +224,8 @@ def _courier_option(scenario: ScenarioEstimate, gap: _Gap, standby: bool) -> Opt
     courier = params.courier.hours
     if courier >= gap.download:
         return None
-    shipped = f"{units.format_hours(courier)}{', assumed' if params.courier_assumed else ''}"
+    shipped = units.format_duration(params.courier)
+    shipped += ", assumed" if params.courier_assumed else ""
     total = gap.est.total - gap.download + courier - (gap.hardware if standby else 0)
     if standby:
         return gap.option(
@@ -303,7 +304,7 @@ def _provider_cloud(client: Client, scenario: ScenarioEstimate, gap: _Gap) -> Op
     )
     if not est.recoverable or est.total >= gap.est.total:
         return None  # no offsite copy survives, or it would not be quicker
-    assumed = "" if agreed else ", assumed"
+    assumed = "" if agreed else " (assumed)"
     return gap.option(
         "provider-cloud",
         "recovery into the provider's cloud",
