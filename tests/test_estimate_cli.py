@@ -253,3 +253,19 @@ def test_names_are_printed_with_their_control_characters_escaped(tiny: TinyProje
     assert "  Practice\\x1b[2J server: meets the RTO (RTO 3 d, RPO 4 h)" in run.out.splitlines()
     data = tiny.tripod("estimate", "acme", "--format", "json").json()
     assert data["scenarios"][0]["systems"][0]["name"] == "Practice\x1b[2J server"
+
+
+def test_a_system_without_a_surviving_copy(tiny: TinyProject) -> None:
+    tiny.client(
+        with_change("location: Object storage, immutable: true}", "location: Object storage}")
+    )
+    run = tiny.tripod("estimate", "acme", "--scenario", "ransomware")
+    assert "  Practice server: no copy of it survives ransomware" in run.out.splitlines()
+    data = tiny.tripod("estimate", "acme", "--scenario", "ransomware", "--format", "json").json()
+    system = data["scenarios"][0]["systems"][0]
+    assert (system["status"], system["verdict"], system["total_hours"], system["phases"]) == (
+        "no surviving copy",
+        "no surviving copy",
+        None,
+        [],
+    )

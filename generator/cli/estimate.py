@@ -219,8 +219,9 @@ def _system_text(
     name = client.system(est.system).name
     verdict = scenario.verdict(est.system)
     if not est.recoverable:
-        reason = f" ({est.reason})" if est.reason and verdict != "not affected" else ""
-        return [f"  {name}: {_VERDICT_WORDS[verdict]}{reason}"]
+        # Why it cannot come back, in the estimate's own words ("no copy of it survives
+        # ransomware"), or "not affected".
+        return [f"  {name}: {est.reason or _VERDICT_WORDS[verdict]}"]
     objective = scenario.objectives(est.system)
     goals = []
     if objective is not None and objective.rto is not None:
