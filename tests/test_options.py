@@ -270,9 +270,9 @@ def test_the_link_found_meets_the_rto_and_the_step_below_does_not(
         return
     speed = units.parse_link_speed(link.label.removeprefix("a ").removesuffix(" link"))
     assert link_step(speed.bits_per_second) == speed.bits_per_second
-    at = opts._recomputed(client, "site-loss", "pms", download_bandwidth=speed)
+    at = opts.recomputed(client, "site-loss", "pms", download_bandwidth=speed)
     assert at.total == link.hours <= rto and link.closes
     below = step_below(speed.bits_per_second)
     if below > 0:
         slower = units.LinkSpeed(below, speed_text(below))
-        assert opts._recomputed(client, "site-loss", "pms", download_bandwidth=slower).total > rto
+        assert opts.recomputed(client, "site-loss", "pms", download_bandwidth=slower).total > rto

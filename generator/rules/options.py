@@ -156,7 +156,7 @@ def _link(bits_per_second: Fraction) -> units.LinkSpeed:
 # ------------------------------------------------------------------- the RTO
 
 
-def _recomputed(client: Client, scenario: Scenario, system_id: str, **changes: Any) -> Estimate:
+def recomputed(client: Client, scenario: Scenario, system_id: str, **changes: Any) -> Estimate:
     """The system's estimate with the disaster recovery fields changed."""
     dr = client.disaster_recovery
     assert dr is not None
@@ -200,7 +200,7 @@ def _link_option(
     changes: dict[str, Any] = {"download_bandwidth": _link(speed)}
     if standby:
         changes["hardware"] = dr.hardware.model_copy(update={"standby": True})
-    total = _recomputed(client, scenario.scenario, gap.est.system, **changes).total
+    total = recomputed(client, scenario.scenario, gap.est.system, **changes).total
     label = f"a {speed_text(speed)} link"
     if standby:
         return gap.option(
@@ -266,7 +266,7 @@ def rto_options(client: Client, scenario: ScenarioEstimate, system_id: str) -> l
     )
     found: list[Option | None] = []
     if gap.hardware:
-        standby = _recomputed(
+        standby = recomputed(
             client,
             scenario.scenario,
             system_id,
@@ -295,7 +295,7 @@ def _provider_cloud(client: Client, scenario: ScenarioEstimate, gap: _Gap) -> Op
     assert dr is not None
     agreed = dr.provisioning is not None and dr.provisioning.number > 0
     provisioning = dr.provisioning if agreed and dr.provisioning else PROVISIONING_ASSUMED
-    est = _recomputed(
+    est = recomputed(
         client,
         scenario.scenario,
         gap.est.system,
