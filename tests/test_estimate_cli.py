@@ -269,3 +269,17 @@ def test_a_system_without_a_surviving_copy(tiny: TinyProject) -> None:
         None,
         [],
     )
+
+
+def test_a_gap_nothing_priced_closes(tiny: TinyProject) -> None:
+    # The mail (cloud) after ransomware: 2.15 h against 1 h, nothing to buy.
+    tiny.client(
+        with_change("{system: mail, rto: 8h, rpo: 4h}", "{system: mail, rto: 1h, rpo: 24h}")
+    )
+    run = tiny.tripod("estimate", "acme", "--scenario", "ransomware")
+    lines = run.out.splitlines()
+    assert "  Hosted mail: misses the RTO (RTO 1 h, RPO 24 h)" in lines
+    assert (
+        "    No option priced here would meet the RTO: a faster restore, or a longer RTO agreed"
+        in lines
+    )

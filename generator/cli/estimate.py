@@ -244,6 +244,12 @@ def _system_text(
         if f.system == est.system and f.scenario == scenario.scenario:
             lines.append(f"    {f.code} accepted by {f.accepted_by}: {f.reason}")
     found = opts.options(client, scenario, est.system)
+    if verdict == "misses" and not any(o.gap == "rto" for o in found):
+        # A cloud system, or one already on standby in the provider's cloud: no purchase
+        # shortens it.
+        lines.append(
+            "    No option priced here would meet the RTO: a faster restore, or a longer RTO agreed"
+        )
     for gap, title in (("rto", "What would meet the RTO"), ("rpo", "What would meet the RPO")):
         listed = [o for o in found if o.gap == gap]
         if not listed:
