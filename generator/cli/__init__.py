@@ -1,6 +1,6 @@
 """The `tripod` command: the only package that prints or exits.
 
-One module per group of commands (check, build, agreement, project, publish);
+One module per group of commands (check, estimate, build, agreement, project, publish);
 this one holds the group and `main`, which turns every `TripodError` into
 one line and its exit code.
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli import agreement, build, check, common, project, publish
+from generator.cli import agreement, build, check, common, estimate, project, publish
 from generator.errors import TripodError
 
 
@@ -45,6 +45,7 @@ def cli(ctx: click.Context, project: Path, verbose: bool) -> None:
 
 for command in (
     check.check_command,
+    estimate.estimate_command,
     build.build_command,
     build.serve_command,
     build.pack_command,

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import re
-
 import click
 
 from generator.cli import common
 from generator.findings import Finding, visible
-
-# What json.dumps leaves raw with ensure_ascii=False and a terminal may still act
-# on (C1 controls such as CSI, DEL, bidirectional marks, line separators): written
-# as \u escapes, the same JSON to any reader.
-_RAW_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def _json(data: object) -> str:
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _escape_github(text: str, property_: bool = False) -> str:
@@ -75,7 +62,7 @@ def check_command(
     warnings = sum(f.severity == "warning" for f in findings)
     if format_ == "json":
         click.echo(
-            _json(
+            common.json_text(
                 {
                     "findings": [f.as_json() for f in problems],
                     "accepted": [f.as_json() for f in accepted],

@@ -4,7 +4,9 @@ and values made safe to print."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +44,18 @@ def project(ctx: click.Context) -> Project:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# What json.dumps leaves raw with ensure_ascii=False and a terminal may still act
+# on (C1 controls such as CSI, DEL, bidirectional marks, line separators): written
+# as \u escapes, the same JSON to any reader.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(data: object) -> str:
+    """Data as indented JSON, safe to print to a terminal."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def echo(text: str, err: bool = False) -> None:

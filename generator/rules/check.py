@@ -19,7 +19,7 @@ from generator.format.model import Acknowledgement, Client, Scenario
 from generator.format.names import backup_name
 from generator.format.reader import SourceMap
 from generator.format.units import Duration, format_duration, format_hours
-from generator.rules import raci
+from generator.rules import options, raci
 from generator.rules.recovery import (
     SCENARIO_AFTER,
     SCENARIO_NOUNS,
@@ -194,12 +194,12 @@ def rpo_unachievable(ctx: Context) -> Iterator[Hit]:
             system = ctx.client.system(est.system)
             rpo = _h(objective.rpo.hours)
             assert objective.rpo_at is not None
+            best = options.rpo_options(ctx.client, scenario, est.system)[0]
             yield Hit(
                 objective.rpo_at,
                 f"{system.name}: RPO {rpo}, but {_words(scenario.scenario)} it is restored from "
                 f"backups made every {_h(every.hours)}",
-                f"back it up at least every {rpo} to a copy that survives "
-                f"{SCENARIO_NOUNS[scenario.scenario]}, or agree an RPO of {_h(every.hours)}",
+                f"{best.label} would meet it, or agree an RPO of {_h(every.hours)}",
                 system.id,
                 scenario.scenario,
             )
@@ -236,9 +236,16 @@ def rto_unachievable(ctx: Context) -> Iterator[Hit]:
                 continue  # met, or (a lower bound) not determined
             system = ctx.client.system(est.system)
             hint = f"estimate: {breakdown(est)}"
+            waits = ""
             if est.after:
                 ahead = ", ".join(ctx.client.system(s).name for s in est.after)
-                hint += f" (the download waits for {ahead} on the shared link)"
+                waits = f"the download waits for {ahead} on the shared link"
+            # What would close it, priced: the best one or two (tripod estimate lists all).
+            quote = options.rto_hint(options.rto_options(ctx.client, scenario, est.system))
+            if quote:
+                hint = f"{quote} ({hint}{'; ' + waits if waits else ''})"
+            elif waits:
+                hint += f" ({waits})"
             assert objective.rto_at is not None
             yield Hit(
                 objective.rto_at,
