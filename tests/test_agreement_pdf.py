@@ -693,7 +693,7 @@ V2 = with_change(
 CHANGES = [
     "Hosted mail: RTO 8 h → 12 h",
     "Added system File server",
-    "Added backup files-backup",
+    "Added File server backup",
     "Added DR objective for File server",
 ]
 
@@ -782,7 +782,7 @@ def test_changelog_renamed_system_is_one_change(base_terms: dict[str, Any]) -> N
 
 def test_changelog_backup_interval(base_terms: dict[str, Any]) -> None:
     assert changed(base_terms, lambda n: backup(n, "pms-image").update(every="6 h")) == [
-        "Backup pms-image: interval 4 h → 6 h"
+        "Practice server backup: interval 4 h → 6 h"
     ]
 
 
@@ -791,7 +791,7 @@ def test_changelog_copies(base_terms: dict[str, Any]) -> None:
         backup(n, "pms-image")["copies"].append({"where": "offsite", "location": "Tape vault"})
 
     assert changed(base_terms, add) == [
-        "Backup pms-image: copies local at NAS, offsite at Object storage (immutable) → "
+        "Practice server backup: copies local at NAS, offsite at Object storage (immutable) → "
         "local at NAS, offsite at Object storage (immutable), offsite at Tape vault"
     ]
 
@@ -799,7 +799,7 @@ def test_changelog_copies(base_terms: dict[str, Any]) -> None:
         backup(n, "mail-saas")["copies"][1]["immutable"] = True
 
     (line,) = changed(base_terms, immutable)
-    assert line.startswith("Backup mail-saas: copies ")
+    assert line.startswith("Hosted mail backup: copies ")
     assert line.endswith(
         "→ offsite at SaaS vendor (immutable), offsite at Provider storage (immutable)"
     )
@@ -817,10 +817,10 @@ def test_changelog_bc_owner_in_names(base_terms: dict[str, Any]) -> None:
 
 def test_changelog_removed_acknowledgement(base_terms: dict[str, Any]) -> None:
     assert changed(base_terms, lambda n: n["client"].update(acknowledged=[])) == [
-        "Removed accepted gap for Hosted mail (rpo-unachievable)"
+        "Removed accepted gap for Hosted mail (the backups do not run often enough for its RPO)"
     ]
     assert changed(base_terms, lambda n: n["client"].pop("acknowledged")) == [
-        "Removed accepted gap for Hosted mail (rpo-unachievable)"
+        "Removed accepted gap for Hosted mail (the backups do not run often enough for its RPO)"
     ]
 
 

@@ -462,6 +462,8 @@ def test_dates_outside_the_years_tripod_takes(date: dt.date) -> None:
     ("hours", "text"),
     [
         (Fraction(0), "0 h"),
+        (Fraction(1, 25), "under 0.1 h"),  # 5 GB over 250 Mbps: some time, not none
+        (Fraction(1, 20), "0.1 h"),
         (Fraction(4), "4 h"),
         (Fraction(400, 9), "44.4 h"),  # 2 TB over 100 Mbps
         (Fraction(1, 2), "0.5 h"),

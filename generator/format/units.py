@@ -278,8 +278,11 @@ def restore_hours(size: Size, rate: Throughput) -> Fraction:
 
 
 def format_hours(hours: Fraction | float) -> str:
-    """Hours with one decimal below 72 h, else days and hours: '44.4 h', '3 d 8 h'."""
+    """Hours with one decimal below 72 h, else days and hours: '44.4 h', '3 d 8 h'.
+    Some time that rounds to nothing is 'under 0.1 h', never '0 h'."""
     value = Fraction(hours)
+    if 0 < value < Fraction(1, 20):
+        return "under 0.1 h"
     if value < 72:
         text = f"{float(value):.1f}"
         return f"{text.removesuffix('.0')} h"
