@@ -206,12 +206,13 @@ def test_isolation_nothing_of_one_client_in_another(examples: TinyProject) -> No
 def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> None:
     text = page_text(examples.root / "site" / "internal" / "index.html")
     assert (
-        "Harbour Dental Group 🟢 backup 🟠 disaster recovery 🟢 business continuity 0 0 2 0 "
+        "Harbour Dental Group 🟢 backup 🟠 disaster recovery 🟢 business continuity "
+        "meets every RTO 0 0 2 0 "
         "v2, signed by both parties v3 (terms changed) 2026-10-31, ended" in text
     )
     assert (
-        "Ridgeline Fabrication 🟠 backup 🟠 disaster recovery 🟢 business continuity 0 1 1 1 none issued v2"
-        in text
+        "Ridgeline Fabrication 🟠 backup 🟠 disaster recovery 🟢 business continuity "
+        "CAD drawings file server: no copy survives after ransomware 0 1 1 1 none issued v2" in text
     )
     page = html.unescape((examples.root / "site" / "internal" / "index.html").read_text())
     assert 'href="../clients/lawson-reid/latest/"' in page
