@@ -32,7 +32,7 @@ VERDICT_WORDS: dict[Verdict, str] = {
     "no backup": "not backed up",
     "no surviving copy": "no copy survives",
     "misses": "misses the RTO",
-    "not determined": "not determined (restore time not estimated)",
+    "not determined": "not determined",
     "meets": "meets the RTO",
     "no objective": "no objective",
     "not affected": "not affected",
