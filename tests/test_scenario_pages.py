@@ -112,7 +112,9 @@ def test_the_overview_answers_how_long_worst_first(tiny_site: TinyProject) -> No
         "{where: offsite, location: SaaS vendor}",
     )
     html = page(built(tiny_site, client)).read_text()
-    table = re.search(r"<table>\s*<thead>\s*<tr>\s*<th>System</th>\s*<th>RTO</th>.*?</table>", html, re.S)
+    table = re.search(
+        r"<table>\s*<thead>\s*<tr>\s*<th>System</th>\s*<th>RTO</th>.*?</table>", html, re.S
+    )
     assert table is not None
     rows = [read_page(r).text for r in re.findall(r"<tr>(.*?)</tr>", table[0], re.S)]
     assert rows[0] == "System RTO " + " ".join(TITLES)
@@ -155,7 +157,8 @@ def test_recovery_into_the_provider_cloud_tells_staff_to_work_remotely(
     tiny_site: TinyProject,
 ) -> None:
     client = with_change(
-        "  validation: 2h\n", "  validation: 2h\n  recovery_target: provider-cloud\n  provisioning: 4h\n"
+        "  validation: 2h\n",
+        "  validation: 2h\n  recovery_target: provider-cloud\n  provisioning: 4h\n",
     )
     words = text(page(built(tiny_site, client), "business-continuity"))
     assert "Working remotely after a disaster" in words

@@ -154,7 +154,9 @@ def test_runbook_and_contacts_give_phones_and_the_order(examples: TinyProject) -
     assert "Call Southern Cross IT's after-hours line, +61 2 5550 0111" in text
     # Recovered into the provider's cloud: provisioning 4 h + restore 1.1 h + 6 h + 2 h.
     assert "Practice management server: back in about 13.1 h" in text
-    assert "Loss of the site In this order: Practice management server: back in about 13.1 h" in text
+    assert (
+        "Loss of the site In this order: Practice management server: back in about 13.1 h" in text
+    )
     assert "Microsoft 365 mail: not affected" in text
     contacts = page_text(site(examples, "harbour-dental", "contacts"))
     assert "Maria Chen Practice Manager +61 2 5550 0101 maria@harbour.example" in contacts

@@ -13,9 +13,9 @@ from itertools import accumulate
 
 from markupsafe import Markup
 
+from generator.format.model import Scenario
 from generator.format.units import format_hours
 from generator.render import text
-from generator.format.model import Scenario
 from generator.rules.recovery import PHASES, SCENARIO_AFTER, Estimate
 
 # Presentation attributes, so the chart reads the same where no style sheet

@@ -110,9 +110,7 @@ def _party_names(client: Client, provider: Provider) -> dict[str, str]:
 
 def _gap_accepted(accepted: list[Finding], scenario: str, system_id: str) -> bool:
     return any(
-        f.code == "rto-unachievable"
-        and f.system == system_id
-        and f.scenario in (None, scenario)
+        f.code == "rto-unachievable" and f.system == system_id and f.scenario in (None, scenario)
         for f in accepted
     )
 
@@ -138,7 +136,7 @@ def _view(
     tested = (getattr(dr.test, "scenario", None) or "site-loss") if dr and dr.test else None
     times = measured if tested == s.scenario else {}
     rows = []
-    systems = []
+    systems: list[dict[str, Any]] = []
     for system_id, est in s.systems.items():
         objective = s.objectives(system_id)
         systems.append(
