@@ -299,8 +299,12 @@ def test_the_issued_agreement_has_every_section_in_order(issued: TinyProject) ->
         # 420 GB * 8 / 200 Mbps = 16 800 s = 4.67 h; restore 420 GB / 400 GB/h = 1.05 h;
         # network 6 h; validation 2 h; 48 + 4.667 + 1.05 + 6 + 2 = 61.717 -> 61.7 h.
         "5. Disaster recovery objectives",
-        "Practice server 3 d 4 h 5 d 48 h 4.7 h 1.1 h 6 h 2 h 61.7 h",
-        "Hosted mail 8 h 4 h",
+        "5.1 Server failure",
+        "5.2 Loss of the site",
+        "1. Practice server RTO 3 d RPO 4 h MTD 5 d 48 h 4.7 h 1.1 h 6 h 2 h 61.7 h meets the RTO",
+        "2. Hosted mail RTO 8 h RPO 4 h",
+        "5.3 Ransomware",
+        "5.4 Loss of a cloud account",
         # BC ownership
         "6. Business continuity",
         "Owner Maria Chen",
@@ -572,7 +576,7 @@ def test_records_do_not_change_the_draft_but_terms_do(tiny_site: TinyProject) ->
     assert tiny_site.tripod("build").code == 0
     changed = (tiny_site.root / DRAFT).read_bytes()
     assert changed != first
-    assert "Hosted mail 12 h 4 h" in " ".join(pages(changed))
+    assert "Hosted mail RTO 12 h RPO 4 h" in " ".join(pages(changed))
 
 
 def test_dates_attachment_and_pdfa_claim(issued: TinyProject) -> None:

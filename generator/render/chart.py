@@ -13,9 +13,10 @@ from itertools import accumulate
 
 from markupsafe import Markup
 
+from generator.format.model import Scenario
 from generator.format.units import format_hours
 from generator.render import text
-from generator.rules.recovery import PHASES, Estimate
+from generator.rules.recovery import PHASES, SCENARIO_AFTER, Estimate
 
 # Presentation attributes, so the chart reads the same where no style sheet
 # reaches it (a PDF renderer); the site's CSS overrides them (dark mode).
@@ -99,8 +100,9 @@ def label_lines(name: str, limit: int = _LABEL_CHARS) -> list[str]:
     return lines
 
 
-def svg(rows: list[Row]) -> Markup:
-    """The chart for these rows, as markup to place in a page."""
+def svg(rows: list[Row], scenario: Scenario = "site-loss") -> Markup:
+    """The chart for these rows in one scenario, as markup to place in a page (one
+    page may hold a chart per scenario: the title's id names it)."""
     labels = [label_lines(r.name) for r in rows]
     longest_line = max(len(line) for lines in labels for line in lines)
     label_w = max(210, round(longest_line * _CHAR_W) + 16)
@@ -137,11 +139,12 @@ def svg(rows: list[Row]) -> Markup:
         )
 
     height = top_pad + body + 56
+    title_id = "tripod-chart-title" if scenario == "site-loss" else f"tripod-chart-{scenario}"
     out = [
         f'<svg class="tripod-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
         'font-size="12" font-family="sans-serif" fill="#222222" '
-        'xmlns="http://www.w3.org/2000/svg" aria-labelledby="tripod-chart-title">',
-        '<title id="tripod-chart-title">Estimated recovery time after loss of the site, '
+        f'xmlns="http://www.w3.org/2000/svg" aria-labelledby="{title_id}">',
+        f'<title id="{title_id}">Estimated recovery time {SCENARIO_AFTER[scenario]}, '
         "by system, against its RTO</title>",
     ]
     ticks = range(0, int(top) + 1, step)

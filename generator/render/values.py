@@ -19,10 +19,24 @@ from generator.rules import raci
 from generator.rules.recovery import (
     PHASE_TITLES,
     PHASES,
+    SCENARIO_AFTER,
     ScenarioEstimate,
+    Verdict,
     covered,
     recovery_order,
+    worst_first,
 )
+
+# Each verdict as a reader reads it, in a table's "Verdict" column.
+VERDICT_WORDS: dict[Verdict, str] = {
+    "no backup": "not backed up",
+    "no surviving copy": "no copy survives",
+    "misses": "misses the RTO",
+    "not determined": "not determined",
+    "meets": "meets the RTO",
+    "no objective": "no objective",
+    "not affected": "not affected",
+}
 
 
 def facts(
@@ -67,6 +81,12 @@ def facts(
         "objectives": objectives,
         "measured": measured,
         "chart": chart.svg(rows) if rows else None,
+        "views": [_view(client, s, measured, accepted) for s in scenarios.values()],
+        "overview": _overview(client, scenarios, accepted),
+        "verdict_words": VERDICT_WORDS,
+        # Whom to call after ransomware, before anything is restored.
+        "insurers": [t for t in client.third_parties if t.role and "insur" in t.role.casefold()],
+        "scenario_after": SCENARIO_AFTER,
         "order": [client.system(s) for s in recovery_order(client)],
         "matrix": raci.matrix(client),
         "parties": raci.parties(client),
@@ -86,3 +106,98 @@ def _party_names(client: Client, provider: Provider) -> dict[str, str]:
     names = {"provider": provider.name, "client": client.name}
     names.update({t.id: t.name for t in client.third_parties})
     return names
+
+
+def _gap_accepted(accepted: list[Finding], scenario: str, system_id: str) -> bool:
+    return any(
+        f.code == "rto-unachievable" and f.system == system_id and f.scenario in (None, scenario)
+        for f in accepted
+    )
+
+
+def _verdict(s: ScenarioEstimate, system_id: str, accepted: list[Finding]) -> str:
+    verdict = s.verdict(system_id)
+    words = VERDICT_WORDS[verdict]
+    if verdict == "misses" and _gap_accepted(accepted, s.scenario, system_id):
+        words += ": accepted gap"
+    return words
+
+
+def _view(
+    client: Client,
+    s: ScenarioEstimate,
+    measured: dict[str, Any],
+    accepted: list[Finding],
+) -> dict[str, Any]:
+    """One scenario as a tab, a section of the agreement or a runbook reads it: its
+    parameters, each system's estimate and verdict, the breakdown's columns, the chart."""
+    # A measured time belongs to loss of the site unless the test names another scenario.
+    dr = client.disaster_recovery
+    tested = (getattr(dr.test, "scenario", None) or "site-loss") if dr and dr.test else None
+    times = measured if tested == s.scenario else {}
+    rows = []
+    systems: list[dict[str, Any]] = []
+    for system_id, est in s.systems.items():
+        objective = s.objectives(system_id)
+        systems.append(
+            {
+                "id": system_id,
+                "name": client.system(system_id).name,
+                "estimate": est,
+                "objective": objective,
+                "verdict": _verdict(s, system_id, accepted),
+                "measured": times.get(system_id),
+            }
+        )
+        if est.affected:
+            rows.append(
+                chart.Row(
+                    client.system(system_id).name,
+                    est,
+                    objective.rto.hours if objective and objective.rto else None,
+                    objective.mtd.hours if objective and objective.mtd else None,
+                    times[system_id].hours if system_id in times else None,
+                )
+            )
+    recoverable = [e for e in s.systems.values() if e.recoverable]
+    return {
+        "scenario": s,
+        "id": s.scenario,
+        "title": s.title,
+        "parameters": s.parameters,
+        "systems": systems,
+        "affected": [row for row in systems if row["estimate"].affected],
+        "recoverable": [row for row in systems if row["estimate"].recoverable],
+        # The breakdown's columns: the phases, in order, that some system goes through.
+        "phases": [p for p in PHASES if any(e.phase(p) for e in recoverable)],
+        "chart": chart.svg(rows, scenario=s.scenario) if rows else None,
+    }
+
+
+def _overview(
+    client: Client, scenarios: dict[Scenario, ScenarioEstimate], accepted: list[Finding]
+) -> dict[str, Any]:
+    """How long until the client is working again: each system's estimate in every
+    covered scenario, worst verdict first."""
+    shown = [s for s in scenarios.values() if s.covered]
+    dr = client.disaster_recovery
+    base = {o.system: o.rto for o in (dr.objectives if dr else ())}
+    rows = []
+    for system_id in worst_first(scenarios):
+        cells = []
+        for s in shown:
+            est = s.systems.get(system_id)
+            objective = s.objectives(system_id)
+            rto = objective.rto if objective else None
+            cells.append(
+                {
+                    "estimate": est,
+                    "verdict": _verdict(s, system_id, accepted) if est else None,
+                    # A scenario's own RTO, said in its cell where it differs from the base one.
+                    "rto": rto if rto is not None and rto != base.get(system_id) else None,
+                }
+            )
+        rows.append(
+            {"name": client.system(system_id).name, "rto": base.get(system_id), "cells": cells}
+        )
+    return {"scenarios": shown, "rows": rows}

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from jinja2 import Environment
 
 from generator.findings import Finding
+from generator.format.model import Scenario
 from generator.project.record import Portfolio
 from generator.render import render_template
+from generator.render.values import VERDICT_WORDS
 from generator.rules import legs
+from generator.rules.recovery import SCENARIO_AFTER, VERDICTS, ScenarioEstimate
 from generator.terms import archive
 
 OVERDUE = ("restore-test-overdue", "dr-test-overdue", "bc-review-overdue")
@@ -32,6 +35,7 @@ class Row:
     terms_differ: bool = False
     term_end: dt.date | None = None
     term_note: str = ""
+    recovery: str = ""  # the worst verdict across the covered scenarios, in words
 
     def count(self, severity: str) -> int:
         return sum(f.severity == severity for f in self.findings)
@@ -53,6 +57,7 @@ def rows(portfolio: Portfolio, today: dt.date) -> list[Row]:
         row = Row(client.id, client.name, record.file, True, record.findings)
         row.legs = {leg: s.colour for leg, s in legs.status(record.findings).items()}
         row.draft = client.agreement.version
+        row.recovery = worst_verdict(record.estimates, {s.id: s.name for s in client.systems})
         if record.issued:
             newest = record.issued[-1]
             row.in_force = f"v{newest.number}, {newest.signature_state}"
@@ -65,6 +70,27 @@ def rows(portfolio: Portfolio, today: dt.date) -> list[Row]:
                 row.term_note = f"ends in {(row.term_end - today).days} days"
         result.append(row)
     return result
+
+
+def worst_verdict(scenarios: dict[Scenario, ScenarioEstimate], names: dict[str, str]) -> str:
+    """The worst verdict of any system in any covered scenario, in words, with the system
+    and the scenario where it is a gap: "CAD server: no copy survives after ransomware"."""
+    rank = {verdict: i for i, verdict in enumerate(VERDICTS)}
+    found = [
+        (rank[s.verdict(system)], i, system, s.scenario)
+        for i, s in enumerate(scenarios.values())
+        if s.covered
+        for system in s.systems
+    ]
+    if not found:
+        return "no recovery estimated"
+    verdict_rank, _, system, scenario = min(found)
+    verdict = VERDICTS[verdict_rank]
+    if verdict in ("meets", "no objective", "not affected"):
+        return {"meets": "meets every RTO", "no objective": "no objectives set"}.get(
+            verdict, "no system affected"
+        )
+    return f"{names.get(system, system)}: {VERDICT_WORDS[verdict]} {SCENARIO_AFTER[scenario]}"
 
 
 def dashboard_pages(env: Environment, portfolio: Portfolio, today: dt.date) -> dict[str, str]:
