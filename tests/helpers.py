@@ -20,7 +20,11 @@ class DevTools:
     it reads fd 3 and writes fd 4), with one page: for what --dump-dom cannot tell, such
     as where an element is drawn at a given window width, or a screenshot."""
 
-    def __init__(self, chromium: str, profile: Path, log: Path) -> None:
+    def __init__(
+        self, chromium: str, profile: Path, log: Path, flags: list[str] | None = None
+    ) -> None:
+        if flags is None:
+            flags = [*CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--hide-scrollbars"]
         to_chromium, self._to = os.pipe()
         self._from, from_chromium = os.pipe()
         # Above 9, so that putting them on 3 and 4 in the child overwrites neither.
@@ -36,9 +40,7 @@ class DevTools:
                     'exec "$@" 3<&"$IN" 4>&"$OUT" {IN}<&- {OUT}>&-',
                     "bash",
                     chromium,
-                    *CHROMIUM_FLAGS,
-                    f"--user-data-dir={profile}",
-                    "--hide-scrollbars",
+                    *flags,
                     "--remote-debugging-pipe",
                 ],
                 env={**os.environ, "IN": str(ends[0]), "OUT": str(ends[1])},

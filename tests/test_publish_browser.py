@@ -16,21 +16,18 @@ Without chromium or nginx these tests fail (`make test` installs them).
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
-import select
 import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from helpers import DevTools
 from test_browser import Dom, _chromium, _selector
 
 from conftest import CHROMIUM_FLAGS, REPO, TinyProject, free_port
@@ -100,103 +97,20 @@ def _load(chromium: str, profile: Path, url: str) -> Loaded:
     return Loaded(url, Dom(done.stdout), _console(done.stderr))
 
 
-class _DevTools:
-    """Chromium driven over --remote-debugging-pipe (JSON messages ending in NUL: it reads
-    fd 3 and writes fd 4), for a page whose work virtual time does not wait for: a web
-    worker runs in real time, so --dump-dom may print the page before the worker answers."""
-
-    def __init__(self, chromium: str, profile: Path, log: Path) -> None:
-        to_chromium, self._to = os.pipe()
-        self._from, from_chromium = os.pipe()
-        # Above 9, so that putting them on 3 and 4 in the child overwrites neither.
-        ends = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (to_chromium, from_chromium)]
-        os.close(to_chromium)
-        os.close(from_chromium)
-        self._log = log.open("w")
-        try:
-            self.process = subprocess.Popen(
-                [
-                    "bash",
-                    "-c",
-                    'exec "$@" 3<&"$IN" 4>&"$OUT" {IN}<&- {OUT}>&-',
-                    "bash",
-                    chromium,
-                    *_flags(profile),
-                    "--remote-debugging-pipe",
-                ],
-                env={**os.environ, "IN": str(ends[0]), "OUT": str(ends[1])},
-                pass_fds=ends,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self._log,
-            )
-        finally:
-            for fd in ends:
-                os.close(fd)
-        self._buffer = b""
-        self._id = 0
-
-    def send(self, method: str, session: str | None = None, **params: object) -> dict[str, Any]:
-        """The result of a command; its error, as {"error": ...}, if it failed."""
-        self._id += 1
-        message: dict[str, object] = {"id": self._id, "method": method, "params": params}
-        if session is not None:
-            message["sessionId"] = session
-        os.write(self._to, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + 20
-        while True:
-            while b"\0" in self._buffer:
-                raw, _, self._buffer = self._buffer.partition(b"\0")
-                answer: dict[str, Any] = json.loads(raw)
-                if answer.get("id") == self._id:
-                    result: dict[str, Any] = answer.get("result", {"error": answer.get("error")})
-                    return result
-            left = deadline - time.monotonic()
-            assert left > 0, f"chromium did not answer {method}"
-            if select.select([self._from], [], [], left)[0]:
-                chunk = os.read(self._from, 1 << 16)
-                assert chunk, f"chromium exited: {self.process.poll()}"
-                self._buffer += chunk
-
-    def close(self) -> None:
-        try:
-            if self.process.poll() is None:
-                self.send("Browser.close")
-                self.process.wait(timeout=10)
-        except (AssertionError, OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait(timeout=10)
-        finally:
-            os.close(self._to)
-            os.close(self._from)
-            self._log.close()
-
-
 def _load_until(chromium: str, profile: Path, url: str, ready: str, limit: float = 20) -> Loaded:
     """Opens a page and waits, in real time, until the JavaScript expression `ready` is
     true (or `limit` seconds pass); then the DOM and every console message so far."""
     log = profile.with_name(profile.name + ".log")
-    browser = _DevTools(chromium, profile, log)
+    browser = DevTools(chromium, profile, log, _flags(profile))
     try:
-        created = browser.send("Target.createTarget", url=url)
-        assert "targetId" in created, created
-        attached = browser.send("Target.attachToTarget", targetId=created["targetId"], flatten=True)
-        assert "sessionId" in attached, attached
-        session = attached["sessionId"]
-
-        def evaluate(expression: str) -> Any:
-            """The value, or None while the page has no document to evaluate in (loading)."""
-            answer = browser.send(
-                "Runtime.evaluate", session, expression=expression, returnByValue=True
-            )
-            return answer["result"].get("value") if "result" in answer else None
-
+        browser.page("Page.navigate", url=url)
         deadline = time.monotonic() + limit
-        while not evaluate(f"Boolean({ready})") and time.monotonic() < deadline:
+        loaded = f"Boolean(location.href !== 'about:blank' && ({ready}))"
+        while not browser.evaluate(loaded) and time.monotonic() < deadline:
             time.sleep(0.1)
         source = None
         while source is None and time.monotonic() < deadline + 5:
-            source = evaluate("document.documentElement.outerHTML")
+            source = browser.evaluate("document.documentElement.outerHTML")
     finally:
         browser.close()
     assert isinstance(source, str) and "<html" in source, f"no DOM for {url}: {source!r}"
