@@ -62,12 +62,12 @@ def rpo_verdict(scenario: ScenarioEstimate, system_id: str) -> str | None:
 
 
 def _parameters(client: Client, scenario: ScenarioEstimate) -> dict[str, Any]:
+    """The scenario's parameters as its terms fix them, with the disaster-recovery
+    figures the options are priced from."""
     p = scenario.parameters
     dr = client.disaster_recovery
-    data: dict[str, Any] = {
-        "recovery_target": p.recovery_target,
-        "restore_rate": _text(p.restore_rate),
-        "courier": _text(p.courier),
+    data = {k: v for k, v in p.terms().items() if k not in ("covered", "reason", "objectives")}
+    return data | {
         "courier_assumed": p.courier_assumed,
         "download_bandwidth": _text(dr.download_bandwidth) if dr else None,
         "procurement": _text(dr.hardware.procurement) if dr else None,
@@ -76,14 +76,6 @@ def _parameters(client: Client, scenario: ScenarioEstimate) -> dict[str, Any]:
         "network_reconfiguration": _text(dr.network_reconfiguration) if dr else None,
         "validation": _text(dr.validation) if dr else None,
     }
-    if p.scenario == "ransomware":
-        data |= {
-            "investigation": _text(p.investigation),
-            "dwell_time": _text(p.dwell_time),
-            "cloud": p.cloud,
-            "replace_hardware": p.replace_hardware,
-        }
-    return data
 
 
 def _system(

@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from generator.format import units
 from generator.format.model import Client, Scenario
@@ -47,16 +47,7 @@ Kind = Literal[
     "backup-interval",
     "surviving-copy",
 ]
-KINDS: tuple[Kind, ...] = (
-    "standby",
-    "link",
-    "courier",
-    "provider-cloud",
-    "standby-and-link",
-    "standby-and-courier",
-    "backup-interval",
-    "surviving-copy",
-)
+KINDS: tuple[Kind, ...] = get_args(Kind)
 """Every kind of option; among options equally good, the earlier kind comes first."""
 
 PROVISIONING_ASSUMED = units.Duration(Fraction(4), "h")
