@@ -50,7 +50,7 @@ SYSTEM = {
     "options",
 }
 PHASE = {"phase", "hours", "state"}
-OPTION = {"option", "gap", "closes", "total_hours", "lower_bound", "description"}
+OPTION = {"option", "gap", "closes", "outcome", "total_hours", "lower_bound", "description"}
 
 
 def documented_keys() -> set[str]:

@@ -156,6 +156,49 @@ def test_a_lower_bound_never_closes_the_gap(tiny: TinyProject) -> None:
     assert standby.result == "at least 12.7 h"
 
 
+def test_a_lower_bound_within_the_rto_is_not_determined_and_says_what_is_left(
+    tiny: TinyProject,
+) -> None:
+    # No restore rate: standby hardware leaves at least 12.7 h of the 48 h RTO, so it
+    # meets the RTO if the restore takes at most 35.3 h; nobody can say more.
+    client = loaded(tiny, with_change("  restore_rate: 400 GB/h\n", "", RTO_48))
+    standby = by_kind(found(client, "site-loss"))["standby"]
+    assert standby.outcome == "not determined"
+    assert standby.verdict == "within the RTO if the restore takes at most 35.3 h"
+    hint = opts.rto_hint([standby])
+    assert hint == (
+        "standby hardware would bring it to at least 12.7 h, within the RTO if the restore "
+        "takes at most 35.3 h"
+    )
+    assert "still over" not in hint
+    # With an RTO of 24 h and no validation agreed, if its server fails standby hardware
+    # leaves the restore alone: never "at least 0 h".
+    no_validation = with_change(
+        "  validation: 2h\n",
+        "",
+        with_change("  restore_rate: 400 GB/h\n", "", with_change("rto: 72h", "rto: 24h")),
+    )
+    standby = by_kind(found(loaded(tiny, no_validation), "server-failure"))["standby"]
+    assert standby.hours == 0 and standby.result == "only the restore left"
+    assert opts.rto_hint([standby]) == (
+        "standby hardware would leave only the restore, within the RTO if the restore takes "
+        "at most 24 h"
+    )
+
+
+def test_a_link_is_never_proposed_slower_than_the_link_there_is(tiny: TinyProject) -> None:
+    # 800 GB over 50 Mbps (35.6 h), 5 d to buy a server, no restore rate, RTO 3 d:
+    # standby hardware leaves at least 35.6 + 6 + 2 h; the download would fit in the RTO
+    # over a 30 Mbps link, which is no upgrade.
+    text = with_change("data: 420 GB", "data: 800 GB", RTO_48)
+    text = with_change("procurement: 2d", "procurement: 5d", text)
+    text = with_change("download_bandwidth: 200 Mbps", "download_bandwidth: 50 Mbps", text)
+    text = with_change("  restore_rate: 400 GB/h\n", "", with_change("rto: 48h", "rto: 3d", text))
+    options = found(loaded(tiny, text), "site-loss")
+    assert by_kind(options)["standby"].hours == Fraction(320, 9) + 6 + 2
+    assert [o for o in options if "link" in o.kind] == []
+
+
 def test_the_hint_gives_the_best_one_or_two(tiny: TinyProject) -> None:
     client = loaded(tiny, RTO_48)
     hint = opts.rto_hint(found(client, "site-loss"))

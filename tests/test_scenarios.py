@@ -31,6 +31,7 @@ from generator.rules.check import check
 from generator.rules.recovery import (
     LEGACY_REASON,
     PHASES,
+    Estimate,
     Phase,
     estimate,
     estimates,
@@ -727,3 +728,19 @@ def loaded_provider(tiny: TinyProject) -> Provider:
     provider = load_provider(tiny.root / "provider.yaml", "provider.yaml", tiny.root).model
     assert provider is not None
     return provider
+
+
+def test_an_estimate_of_unknown_phases_only_is_never_zero_hours() -> None:
+    phases = (
+        Phase("restore", Fraction(0), "unknown"),
+        Phase("validation", Fraction(0), "none agreed"),
+    )
+    est = Estimate("mail", 0, "cloud-account-loss", "estimated", phases)
+    assert est.total == 0 and est.lower_bound
+    assert est.total_shown == "not estimated"
+    assert est.total_words == "not estimated (restore time unknown)"
+    known = Estimate("pms", 0, "site-loss", "estimated", (Phase("hardware", Fraction(48)), *phases))
+    assert known.total_shown == "at least 48 h"
+    assert known.total_words == "at least 48 h (restore time not estimated)"
+    exact = Estimate.of("pms", 0, hardware=Fraction(48), restore=Fraction(3, 2))
+    assert exact.total_shown == exact.total_words == "49.5 h"

@@ -120,6 +120,7 @@ def _system(
                 "option": o.kind,
                 "gap": o.gap,
                 "closes": o.closes,
+                "outcome": o.outcome,
                 "total_hours": hours_json(o.hours),
                 "lower_bound": o.lower_bound,
                 "description": f"{o.label}: {o.description}",
@@ -200,8 +201,7 @@ def _phase_text(client: Client, est: Estimate) -> list[str]:
             ahead = ", ".join(client.system(s).name for s in est.after)
             note = f"  (after {ahead} on the shared link)"
         lines.append(f"      {PHASE_TITLES[p.name]:<15}{shown}{note}")
-    total = f"at least {_h(est.total)}" if est.lower_bound else _h(est.total)
-    lines.append(f"      {'Total':<15}{total}")
+    lines.append(f"      {'Total':<15}{est.total_shown}")
     return lines
 
 
@@ -248,8 +248,7 @@ def _system_text(
             continue
         lines.append(f"    {title}:")
         for o in listed:
-            closes = "meets it" if o.closes else "not enough alone"
-            result = closes if gap == "rpo" else f"{o.result}, {closes}"
+            result = o.verdict if gap == "rpo" else f"{o.result}, {o.verdict}"
             lines.append(f"      - {o.label}: {result}; {o.description}")
     return lines
 

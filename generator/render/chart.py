@@ -110,8 +110,10 @@ def svg(rows: list[Row], scenario: Scenario = "site-loss") -> Markup:
     heights = [max(34, _LINE_H * len(lines) + 16) for lines in labels]
     tops = list(accumulate(heights[:-1], initial=top_pad))
     body = sum(heights)
-    width = label_w + bar_w + 90  # room for the total after the longest bar
     recoverable = [r for r in rows if r.estimate.recoverable]
+    # Room for the total after the longest bar ("at least 6 d 16 h" included).
+    totals = [len(r.estimate.total_shown) for r in recoverable]
+    width = label_w + bar_w + max(90, round(max(totals, default=0) * _CHAR_W) + 16)
     longest = max([Fraction(1)] + [r.estimate.total for r in recoverable])
     # Objectives far beyond every estimate would squash the bars: past twice the
     # longest estimate they are drawn at the edge, labelled, instead of to scale.
@@ -193,7 +195,7 @@ def svg(rows: list[Row], scenario: Scenario = "site-loss") -> Markup:
             missed = "" if met else ' fill="#d32f2f" font-weight="bold"'
             out.append(
                 f'<text class="total {"met" if met else "missed"}"{missed} x="{x(est.total) + 4}" '
-                f'y="{y + row_h / 2 + 4}">{text(format_hours(est.total))}</text>'
+                f'y="{y + row_h / 2 + 4}">{text(est.total_shown)}</text>'
             )
         if row.mtd is not None and row.mtd <= top:
             out.append(

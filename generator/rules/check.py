@@ -213,9 +213,7 @@ def breakdown(est: Estimate) -> str:
 def estimated(est: Estimate) -> str:
     """The total as a sentence reads it: "an estimated 61.7 h", or "at least 35.6 h
     (restore time not estimated)" when a phase is unknown."""
-    if est.lower_bound:
-        return f"at least {_h(est.total)} ({' and '.join(est.unknown)} time not estimated)"
-    return f"an estimated {_h(est.total)}"
+    return est.total_words if est.lower_bound else f"an estimated {est.total_shown}"
 
 
 @rule(

@@ -66,26 +66,59 @@ to 100 Mbps, 50 Mbps up to 1 Gbps, 250 Mbps up to 10 Gbps, 1 Gbps up to 100 Gbps
 Above 100 Gbps no link is proposed."""
 
 
+Outcome = Literal["closes", "not determined", "not enough"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     """One way to close one gap of one system in one scenario."""
 
     kind: Kind
     gap: Gap
-    closes: bool  # whether it alone closes the gap
     hours: Fraction  # the estimate it would give (rto), or the backup interval (rpo)
     lower_bound: bool  # the estimate would still be a lower bound (a phase unknown)
+    target: Fraction  # the objective it is measured against (the RTO or the RPO), hours
     label: str  # a noun phrase: "standby hardware", "a 500 Mbps link"
     description: str  # what it changes, in a sentence without a full stop
+    unknown: tuple[str, ...] = ()  # the phases still not estimated ("restore")
+
+    @property
+    def closes(self) -> bool:
+        """Whether it alone closes the gap (never while the estimate is a lower bound)."""
+        return self.hours <= self.target and not self.lower_bound
+
+    @property
+    def outcome(self) -> Outcome:
+        """Closes the gap, not determined (a lower bound within the objective: it depends on
+        the phase nobody estimated), or not enough alone."""
+        if self.closes:
+            return "closes"
+        return "not determined" if self.hours <= self.target else "not enough"
 
     @property
     def result(self) -> str:
-        """The resulting hours as people read them: "30.2 h", "at least 30.2 h"."""
+        """The resulting hours as people read them: "30.2 h", "at least 30.2 h", or for an
+        estimate of unknown phases only, "only the restore left"."""
         shown = units.format_hours(self.hours)
-        return f"at least {shown}" if self.lower_bound else shown
+        if not self.lower_bound:
+            return shown
+        return f"at least {shown}" if self.hours else f"only the {' and '.join(self.unknown)} left"
 
-    def sort_key(self) -> tuple[bool, Fraction, int]:
-        return (not self.closes, self.hours, KINDS.index(self.kind))
+    @property
+    def verdict(self) -> str:
+        """What it does to the gap, in words: "meets it", "within the RTO if the
+        restore takes at most 32.4 h", "not enough alone"."""
+        objective = self.gap.upper()
+        if self.outcome == "closes":
+            return "meets it"
+        if self.outcome == "not enough":
+            return "not enough alone"
+        left = units.format_hours(self.target - self.hours)
+        return f"within the {objective} if the {' and '.join(self.unknown)} takes at most {left}"
+
+    def sort_key(self) -> tuple[int, Fraction, int]:
+        return (OUTCOMES.index(self.outcome), self.hours, KINDS.index(self.kind))
 
 
 # ----------------------------------------------------------------- the gaps
@@ -165,18 +198,21 @@ class _Gap:
     download: Fraction  # hours of the download phase (0 without one)
     hardware: Fraction  # hours of the hardware phase (0 without one)
 
+    current: Fraction  # the link's speed today, bit/s
+
     def option(self, kind: Kind, label: str, hours: Fraction, description: str) -> Option:
-        lower = self.est.lower_bound
+        est = self.est
         return Option(
-            kind, "rto", hours <= self.rto and not lower, hours, lower, label, description
+            kind, "rto", hours, est.lower_bound, self.rto, label, description, est.unknown
         )
 
     def speed_for(self, rest: Fraction) -> Fraction | None:
         """The link step that brings the download within the RTO after `rest` hours of
-        other phases; None if no link can."""
+        other phases; None if no link can, or if the link is fast enough already."""
         if rest >= self.rto:
             return None
-        return link_step(self.link_bytes * 8 / ((self.rto - rest) * 3600))
+        speed = link_step(self.link_bytes * 8 / ((self.rto - rest) * 3600))
+        return speed if speed is not None and speed > self.current else None
 
 
 def _link_option(
@@ -254,6 +290,7 @@ def rto_options(client: Client, scenario: ScenarioEstimate, system_id: str) -> l
         sum(ahead, system.data.bytes),
         est.download,
         est.hardware,
+        dr.download_bandwidth.bits_per_second if dr.download_bandwidth else Fraction(0),
     )
     found: list[Option | None] = []
     if gap.hardware:
@@ -339,9 +376,9 @@ def rpo_options(client: Client, scenario: ScenarioEstimate, system_id: str) -> l
         Option(
             "backup-interval",
             "rpo",
-            True,
             rpo.hours,
             False,
+            rpo.hours,
             f"backups every {units.format_hours(rpo.hours)} to a copy that survives {noun}",
             f"run the {backup_name(client, source)} every {units.format_hours(rpo.hours)} "
             f"instead of every {units.format_hours(every.hours)}",
@@ -358,9 +395,9 @@ def rpo_options(client: Client, scenario: ScenarioEstimate, system_id: str) -> l
             Option(
                 "surviving-copy",
                 "rpo",
-                True,
                 backup.every.hours,
                 False,
+                rpo.hours,
                 f"{copy} of the {name} (every {units.format_hours(backup.every.hours)})",
                 f"add {copy} to the {name}, which already runs every "
                 f"{units.format_hours(backup.every.hours)}",
@@ -378,9 +415,14 @@ def rto_hint(found: list[Option]) -> str | None:
     if not found:
         return None
     best = found[0]
-    text = f"{best.label} would bring it to {best.result}"
-    if not best.closes:
+    if best.lower_bound and not best.hours:
+        text = f"{best.label} would leave only the {' and '.join(best.unknown)}"
+    else:
+        text = f"{best.label} would bring it to {best.result}"
+    if best.outcome == "not enough":
         text += ", still over the RTO"
+    elif best.outcome == "not determined":
+        text += f", {best.verdict}"
     if len(found) > 1:
         second = found[1]
         text += f"; or {second.label}: {second.result}"

@@ -214,6 +214,25 @@ class Estimate:
         return tuple(p.name for p in self.phases if p.state == "unknown")
 
     @property
+    def total_shown(self) -> str:
+        """The total as a table cell shows it: "61.7 h", "at least 35.6 h", or "not
+        estimated" where only unknown phases take any time (never "at least 0 h")."""
+        if not self.lower_bound:
+            return units.format_hours(self.total)
+        return f"at least {units.format_hours(self.total)}" if self.total else "not estimated"
+
+    @property
+    def total_words(self) -> str:
+        """The total with what it leaves out: "61.7 h", "at least 35.6 h (restore time
+        not estimated)", "not estimated (restore time unknown)"."""
+        if not self.lower_bound:
+            return self.total_shown
+        phases = " and ".join(self.unknown)
+        if not self.total:
+            return f"not estimated ({phases} time unknown)"
+        return f"{self.total_shown} ({phases} time not estimated)"
+
+    @property
     def none_agreed(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.phases if p.state == "none agreed")
 
