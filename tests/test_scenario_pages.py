@@ -201,3 +201,34 @@ def test_scenario_text_from_the_file_stays_text(tiny_site: TinyProject, scenario
     html = page(built(tiny_site, client), "disaster-recovery").read_text()
     assert "<b>tag</b>" not in html and "<strong>bold</strong>" not in html
     assert f"Not covered. Reason: {reason}" in read_page(html).text
+
+
+def test_an_estimate_of_the_restore_alone_reads_not_estimated(tiny_site: TinyProject) -> None:
+    # No restore rate and no validation agreed: the hosted mail's loss of its cloud
+    # account is all restore, which nobody estimated.
+    client = with_change("  restore_rate: 400 GB/h\n", "", with_change("  validation: 2h\n", ""))
+    built(tiny_site, client)
+    overview = text(page(tiny_site))
+    assert (
+        "Hosted mail 8 h — — not estimated: not determined not estimated: not determined"
+        in overview
+    )
+    runbook = text(page(tiny_site, "runbook"))
+    assert "Hosted mail: back once restored (restore time not estimated)" in runbook
+    words = text(page(tiny_site, "disaster-recovery"))
+    assert "not estimated (restore time unknown)" in words
+    for name in ("", "runbook", "disaster-recovery"):
+        assert "at least 0 h" not in text(page(tiny_site, name))
+
+
+def test_the_dashboard_findings_page_quotes_every_option(tiny_site: TinyProject) -> None:
+    built(tiny_site, with_change("rto: 72h", "rto: 48h"))
+    findings = text(tiny_site.root / "site" / "internal" / "findings" / "index.html")
+    # The hint names the best two; the findings page lists every option, best first.
+    in_order(
+        findings,
+        "What it would take",
+        "Practice server: RTO 48 h, but recovery after loss of the site takes an estimated 61.7 h",
+        "recovery into the provider's cloud: 13.1 h, meets it",
+        "standby hardware: 13.7 h, meets it; keep replacement hardware on standby",
+    )

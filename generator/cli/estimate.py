@@ -247,9 +247,7 @@ def _system_text(
         if not listed:
             continue
         lines.append(f"    {title}:")
-        for o in listed:
-            result = o.verdict if gap == "rpo" else f"{o.result}, {o.verdict}"
-            lines.append(f"      - {o.label}: {result}; {o.description}")
+        lines += [f"      - {opts.line(o)}" for o in listed]
     return lines
 
 

@@ -409,6 +409,13 @@ def rpo_options(client: Client, scenario: ScenarioEstimate, system_id: str) -> l
 # ------------------------------------------------------------------- hints
 
 
+def line(option: Option) -> str:
+    """One option as a quote lists it: "standby hardware: 13.7 h, meets it; keep
+    replacement hardware on standby: no 48 h of procurement"."""
+    result = option.verdict if option.gap == "rpo" else f"{option.result}, {option.verdict}"
+    return f"{option.label}: {result}; {option.description}"
+
+
 def rto_hint(found: list[Option]) -> str | None:
     """The best one or two options, one line: "standby hardware would bring it to 30.2 h;
     or a 500 Mbps link: 62 h"."""

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from jinja2 import Environment
 
 from generator.findings import Finding
-from generator.format.model import Scenario
+from generator.format.model import Client, Scenario
 from generator.project.record import Portfolio
 from generator.render import render_template
 from generator.render.values import VERDICT_WORDS
-from generator.rules import legs
+from generator.rules import legs, options
 from generator.rules.recovery import SCENARIO_AFTER, VERDICTS, ScenarioEstimate
 from generator.terms import archive
 
@@ -36,6 +36,8 @@ class Row:
     term_end: dt.date | None = None
     term_note: str = ""
     recovery: str = ""  # the worst verdict across the covered scenarios, in words
+    # Each RTO or RPO gap with every option that would close it, best first.
+    quotes: list[tuple[Finding, list[str]]] = field(default_factory=list)
 
     def count(self, severity: str) -> int:
         return sum(f.severity == severity for f in self.findings)
@@ -58,6 +60,7 @@ def rows(portfolio: Portfolio, today: dt.date) -> list[Row]:
         row.legs = {leg: s.colour for leg, s in legs.status(record.findings).items()}
         row.draft = client.agreement.version
         row.recovery = worst_verdict(record.estimates, {s.id: s.name for s in client.systems})
+        row.quotes = quotes(client, record.estimates, record.findings)
         if record.issued:
             newest = record.issued[-1]
             row.in_force = f"v{newest.number}, {newest.signature_state}"
@@ -70,6 +73,26 @@ def rows(portfolio: Portfolio, today: dt.date) -> list[Row]:
                 row.term_note = f"ends in {(row.term_end - today).days} days"
         result.append(row)
     return result
+
+
+GAPS = {"rto-unachievable": options.rto_options, "rpo-unachievable": options.rpo_options}
+
+
+def quotes(
+    client: Client, scenarios: dict[Scenario, ScenarioEstimate], findings: list[Finding]
+) -> list[tuple[Finding, list[str]]]:
+    """What would close each RTO or RPO gap, accepted ones included (a gap accepted today
+    may be quoted tomorrow): every option, where the finding's hint names one or two."""
+    found = []
+    for f in findings:
+        priced = GAPS.get(f.code)
+        scenario = next((s for s in scenarios.values() if s.scenario == f.scenario), None)
+        if priced is None or scenario is None or f.system is None:
+            continue
+        listed = priced(client, scenario, f.system)
+        if listed:
+            found.append((f, [options.line(o) for o in listed]))
+    return found
 
 
 def worst_verdict(scenarios: dict[Scenario, ScenarioEstimate], names: dict[str, str]) -> str:
