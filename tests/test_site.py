@@ -89,7 +89,7 @@ def test_a_client_with_errors_gets_its_site_with_the_findings_shown(tiny_site: T
     assert run.code == 0, run.err
     text = page_text(site(tiny_site, "acme"))
     assert "Business continuity: not standing Business continuity has no owner" in text
-    assert "Problem business continuity has no owner: someone must own it" in text
+    assert "Problem Business continuity has no owner: someone must own it" in text
     assert 'class="admonition danger"' in site(tiny_site, "acme").read_text()
 
 

@@ -14,8 +14,10 @@ from typing import Any
 from generator.findings import Finding
 from generator.format.model import Client, Provider, Scenario
 from generator.format.names import backup_name
+from generator.format.units import format_hours
 from generator.render import chart
 from generator.rules import raci
+from generator.rules.options import rpo_gap
 from generator.rules.recovery import (
     PHASE_TITLES,
     PHASES,
@@ -108,11 +110,25 @@ def _party_names(client: Client, provider: Provider) -> dict[str, str]:
     return names
 
 
-def _gap_accepted(accepted: list[Finding], scenario: str, system_id: str) -> bool:
+def _gap_accepted(
+    accepted: list[Finding], scenario: str, system_id: str, code: str = "rto-unachievable"
+) -> bool:
     return any(
-        f.code == "rto-unachievable" and f.system == system_id and f.scenario in (None, scenario)
+        f.code == code and f.system == system_id and f.scenario in (None, scenario)
         for f in accepted
     )
+
+
+def _rpo_words(s: ScenarioEstimate, system_id: str, accepted: list[Finding]) -> str | None:
+    """ "misses the RPO (backups every 24 h)" where the copy it comes back from is made less
+    often than its RPO, with ": accepted gap" where the client accepted it; else None."""
+    est = s.systems.get(system_id)
+    if est is None or est.source is None or not rpo_gap(s, system_id):
+        return None
+    words = f"misses the RPO (backups every {format_hours(est.source.every.hours)})"
+    if _gap_accepted(accepted, s.scenario, system_id, "rpo-unachievable"):
+        words += ": accepted gap"
+    return words
 
 
 def _verdict(s: ScenarioEstimate, system_id: str, accepted: list[Finding]) -> str:
@@ -181,7 +197,7 @@ def _overview(
     covered scenario, worst verdict first."""
     shown = [s for s in scenarios.values() if s.covered]
     dr = client.disaster_recovery
-    base = {o.system: o.rto for o in (dr.objectives if dr else ())}
+    base = {o.system: o for o in (dr.objectives if dr else ())}
     rows = []
     for system_id in worst_first(scenarios):
         cells = []
@@ -189,15 +205,23 @@ def _overview(
             est = s.systems.get(system_id)
             objective = s.objectives(system_id)
             rto = objective.rto if objective else None
+            own = base.get(system_id)
             cells.append(
                 {
                     "estimate": est,
                     "verdict": _verdict(s, system_id, accepted) if est else None,
                     # A scenario's own RTO, said in its cell where it differs from the base one.
-                    "rto": rto if rto is not None and rto != base.get(system_id) else None,
+                    "rto": rto if rto is not None and rto != (own and own.rto) else None,
+                    "rpo": _rpo_words(s, system_id, accepted) if est else None,
                 }
             )
+        own = base.get(system_id)
         rows.append(
-            {"name": client.system(system_id).name, "rto": base.get(system_id), "cells": cells}
+            {
+                "name": client.system(system_id).name,
+                "rto": own.rto if own else None,
+                "rpo": own.rpo if own else None,
+                "cells": cells,
+            }
         )
     return {"scenarios": shown, "rows": rows}
