@@ -233,3 +233,26 @@ def test_the_dashboard_findings_page_quotes_every_option(tiny_site: TinyProject)
         "recovery into the provider's cloud: 13.1 h, meets it",
         "standby hardware: 13.7 h, meets it; keep replacement hardware on standby",
     )
+
+
+def test_the_backups_page_says_which_disasters_each_copy_survives(
+    tiny_site: TinyProject,
+) -> None:
+    client = with_change(
+        "      - {where: local, location: NAS}\n",
+        "      - {where: local, location: Snapshots, on_system: true}\n"
+        "      - {where: local, location: Tape, offline: true}\n",
+    )
+    words = text(page(built(tiny_site, client), "backups"))
+    in_order(
+        words,
+        "Copy Where Kept at Protected from deletion Survives",
+        "1 On the premises, on the system itself Snapshots No None of the disasters covered",
+        "2 On the premises Tape Yes, offline Server failure, ransomware",
+        "3 Off the premises Object storage Yes, immutable "
+        "Server failure, loss of the site, ransomware",
+        # The mail is in the cloud: neither a server failure nor the loss of the site
+        # touches it, so they are not listed.
+        "1 Off the premises SaaS vendor Yes, immutable Ransomware, loss of a cloud account",
+        "2 Off the premises Provider storage No Loss of a cloud account",
+    )

@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from generator.findings import Finding
-from generator.format.model import Client, Provider, Scenario
+from generator.format.model import Backup, Client, Copy, Provider, Scenario
 from generator.format.names import backup_name
 from generator.format.units import format_hours
 from generator.render import chart
@@ -26,6 +26,7 @@ from generator.rules.recovery import (
     Verdict,
     covered,
     recovery_order,
+    survives,
     worst_first,
 )
 
@@ -100,8 +101,26 @@ def facts(
         "signatory": client.agreement.signatories.provider or provider.signatory,
         "contact": contacts,
         "backup_name": partial(backup_name, client),
+        "survives": partial(_survives, client, scenarios),
         "party": contacts | {t.id: t for t in client.third_parties},
     }
+
+
+def _survives(
+    client: Client, scenarios: dict[Scenario, ScenarioEstimate], backup: Backup, copy: Copy
+) -> str:
+    """The covered disasters a backup's copy survives, among those that strike its systems:
+    "Server failure, loss of the site", or "None of the disasters covered"."""
+    found = [
+        s.title
+        for s in scenarios.values()
+        if s.covered
+        and any(s.systems[i].affected for i in backup.systems if i in s.systems)
+        and survives(s.scenario, copy)
+    ]
+    if not found:
+        return "None of the disasters covered"
+    return ", ".join([found[0], *(t[:1].lower() + t[1:] for t in found[1:])])
 
 
 def _party_names(client: Client, provider: Provider) -> dict[str, str]:
