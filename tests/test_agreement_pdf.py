@@ -15,6 +15,7 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,12 @@ from conftest import PROVIDER, TODAY, TinyProject, read_page, with_change
 from generator import render
 from generator.agreement.document import render_agreement
 from generator.agreement.pdf import Rendered
+from generator.format import units
 from generator.format.load import load_client, load_provider
 from generator.project.layout import Project
 from generator.project.record import TermsRecord
 from generator.render import chart
+from generator.rules import recovery
 from generator.terms import canonical as terms
 from generator.terms.changelog import changelog
 
@@ -773,8 +776,97 @@ def backup(data: dict[str, Any], backup_id: str) -> dict[str, Any]:
     return next(b for b in data["client"]["backups"] if b["id"] == backup_id)
 
 
-def test_changelog_of_identical_terms_is_empty(base_terms: dict[str, Any]) -> None:
+def terms_of_text(root: Path, text: str) -> dict[str, Any]:
+    """The terms of a client file as they would be archived, effective scenarios included."""
+    project = new_project(root)
+    project.client(text)
+    data: dict[str, Any] = json.loads(canonical_terms(project))
+    return data
+
+
+def test_changelog_of_identical_terms_is_empty(base_terms: dict[str, Any], tmp_path: Path) -> None:
+    assert "scenarios" in base_terms
     assert changelog(base_terms, copy.deepcopy(base_terms)) == []
+    assert changelog(base_terms, terms_of_text(tmp_path, RICH)) == []
+
+
+def test_changelog_says_when_only_a_default_changed(base_terms: dict[str, Any]) -> None:
+    """The same file, other terms: a built-in default differs between the two versions."""
+
+    def dwell_time(n: dict[str, Any]) -> None:
+        n["scenarios"]["ransomware"]["dwell_time"] = "30 d"
+
+    assert changed(base_terms, dwell_time) == ["Ransomware: dwell time 14 d → 30 d (default)"]
+    # A built-in scenario that one side does not know: one line, not one per parameter.
+    fewer = copy.deepcopy(base_terms)
+    del fewer["scenarios"]["cloud-account-loss"]
+    assert changelog(base_terms, fewer) == [
+        "Recovery is no longer agreed for loss of a cloud account"
+    ]
+    assert changelog(fewer, base_terms) == ["Recovery is now agreed for loss of a cloud account"]
+
+
+def test_changelog_names_a_changed_default_in_each_scenario(
+    base_terms: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recovery, "COURIER_DEFAULT", units.Duration(Fraction(2), "d"))
+    new = terms_of_text(tmp_path / "default", RICH)
+    assert new["client"] == base_terms["client"]
+    assert changelog(base_terms, new) == [
+        "Server failure: courier time 1 d → 2 d (default)",
+        "Loss of the site: courier time 1 d → 2 d (default)",
+        "Ransomware: courier time 1 d → 2 d (default)",
+        "Loss of a cloud account: courier time 1 d → 2 d (default)",
+    ]
+    # A courier time the file gives is not a default: a new default changes nothing.
+    own = with_change("  validation: 2h\n", "  validation: 2h\n  courier: 1d\n", RICH)
+    monkeypatch.undo()
+    before = terms_of_text(tmp_path / "own-before", own)
+    monkeypatch.setattr(recovery, "COURIER_DEFAULT", units.Duration(Fraction(2), "d"))
+    assert changelog(before, terms_of_text(tmp_path / "own-after", own)) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "lines"),
+    [
+        (
+            "restore_rate: 400 GB/h",
+            "restore_rate: 500 GB/h",
+            ["Disaster recovery: restore rate 400 GB/h → 500 GB/h"],
+        ),
+        (
+            "rto: 72h, rpo: 4h, mtd: 5d",
+            "rto: 48h, rpo: 4h, mtd: 5d",
+            ["Practice server: RTO 72 h → 48 h"],
+        ),
+        (
+            "  validation: 2h\n",
+            "  validation: 2h\n  recovery_target: provider-cloud\n  courier: 2d\n",
+            [
+                "Disaster recovery: courier time set to 2 d",
+                "Disaster recovery: recovery target set to provider-cloud",
+            ],
+        ),
+        (
+            "  validation: 2h\n",
+            "  validation: 2h\n  scenarios:\n    ransomware:\n      restore_rate: 50 GB/h\n"
+            "      objectives: [{system: pms, rto: 5d}]\n",
+            [
+                "Added DR objective for Practice server (ransomware)",
+                "Disaster recovery, ransomware: restore rate set to 50 GB/h",
+            ],
+        ),
+    ],
+    ids=["restore-rate", "objective", "recovery-target", "scenario-settings"],
+)
+def test_changelog_says_a_change_in_the_file_once(
+    base_terms: dict[str, Any], tmp_path: Path, old: str, new: str, lines: list[str]
+) -> None:
+    """The file's change is one line; its copies in every scenario's effective parameters,
+    objectives that follow a changed objective included, are not repeated as defaults."""
+    after = terms_of_text(tmp_path, with_change(old, new, RICH))
+    assert after["scenarios"] != base_terms["scenarios"]
+    assert changelog(base_terms, after) == lines
 
 
 def test_changelog_renamed_system_is_one_change(base_terms: dict[str, Any]) -> None:

@@ -52,6 +52,37 @@ def test_new_writes_a_starter_that_passes_once_filled_in(tiny: TinyProject) -> N
     assert run.code == 0, run.out
     assert " error " not in run.out
 
+    # The comments name the four built-in scenarios, and every commented-out optional key
+    # is a working example: uncommented, the file still checks and the estimates use them.
+    head, body = filled.split("\nid:", 1)
+    for scenario in ("server-failure", "site-loss", "ransomware", "cloud-account-loss"):
+        assert scenario in head
+    uncommented = re.sub(r"(?m)^( *)# ( *(?:- )?[a-z_-]+:)", r"\1\2", body)
+    for key in (
+        "offline: true",
+        "on_system: true",
+        "restore_rate:",
+        "validation:",
+        "recovery_target: provider-cloud",
+        "provisioning:",
+        "scenarios:",
+        "investigation: 2d",
+        "covered: false",
+    ):
+        assert re.search(rf"(?m)^ +(- )?{key}", uncommented), key
+    path.write_text(f"{head}\nid:{uncommented}")
+    run = tiny.tripod("check")
+    assert run.code == 0, run.out
+    assert " error " not in run.out
+    assert "estimate-incomplete" not in run.out  # restore_rate applies
+    run = tiny.tripod("estimate", "acme-plumbing", "--scenario", "ransomware")
+    assert run.code == 0, run.err
+    assert "investigation 48 h" in run.out
+    assert re.search(r"(?m)^ +Investigation +48 h$", run.out), run.out
+    run = tiny.tripod("estimate", "acme-plumbing", "--scenario", "server-failure")
+    assert run.code == 0, run.err
+    assert "not covered: Every server is a virtual machine" in run.out
+
 
 def test_new_refuses_to_overwrite_and_bad_ids(tiny: TinyProject) -> None:
     tiny.client()

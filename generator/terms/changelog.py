@@ -4,7 +4,9 @@ Both sides are terms as archived (plain data). Lists of things with an id
 (systems, backups, contacts, objectives by system, responsibility rows by
 activity) are compared by id, so a reordered list is no change and a renamed
 system reads as one change. Each change is one line such as
-"Hosted mail: RTO 24 h → 12 h".
+"Hosted mail: RTO 24 h → 12 h". A scenario's effective parameter that changed
+while the file did not (a built-in default such as the courier time) reads as
+"Loss of the site: courier time 1 d → 2 d (default)".
 """
 
 from __future__ import annotations
@@ -264,6 +266,64 @@ def _same_kind(old: Any, new: Any, scenario: bool) -> tuple[Any, Any]:
     return old, new
 
 
+def _dig(data: Any, *path: str) -> Any:
+    """The value at `path`, through mappings and lists of things with an id; None if absent."""
+    for key in path:
+        if isinstance(data, list):
+            data = (_keyed(data) or {}).get(key)
+        elif isinstance(data, dict):
+            data = data.get(key)
+        else:
+            return None
+    return data
+
+
+def _defaults(differ: _Differ, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Each change of a scenario's effective parameters that the client file does not
+    account for: a built-in default that differs between the two versions. What the
+    file changed is already said once, so its copies in every scenario are not repeated."""
+    old_dr = old["client"].get("disaster_recovery")
+    new_dr = new["client"].get("disaster_recovery")
+    if (old_dr is None) != (new_dr is None):
+        return  # the whole section came or went, and the comparison of the files says so
+
+    def given(*paths: tuple[str, ...]) -> bool:
+        """Whether the file changed any of the values an effective parameter comes from."""
+        return any(_dig(old_dr, *p) != _dig(new_dr, *p) for p in paths)
+
+    before_all, after_all = old["scenarios"], new["scenarios"]
+    for name in dict.fromkeys([*_SCENARIOS, *before_all, *after_all]):  # in the order shown
+        before, after = before_all.get(name), after_all.get(name)
+        if before == after:
+            continue
+        words = _SCENARIOS.get(name, name)
+        if before is None or after is None:
+            if (after or {}).get("covered"):
+                differ.changes.append(f"Recovery is now agreed for {words}")
+            elif (before or {}).get("covered"):
+                differ.changes.append(f"Recovery is no longer agreed for {words}")
+            continue
+        lines: list[str] = []
+        for field in dict.fromkeys([*before, *after]):
+            was, now = before.get(field), after.get(field)
+            if was == now:
+                continue
+            if field == "objectives":
+                was, now = was or {}, now or {}
+                for system in dict.fromkeys([*was, *now]):
+                    for limit in ("rto", "rpo", "mtd"):
+                        a, b = _dig(was, system, limit), _dig(now, system, limit)
+                        own = ("scenarios", name, "objectives", system, limit)
+                        if a == b or given(("objectives", system, limit), own):
+                            continue
+                        system_name = differ.names.get(system, system)
+                        lines.append(f"{system_name} {_LABELS[limit]} {_words(a)} → {_words(b)}")
+            elif not given((field,), ("scenarios", name, field)):
+                label = _LABELS.get(field, field.replace("_", " "))
+                lines.append(f"{label} {differ.value(field, was)} → {differ.value(field, now)}")
+        differ.changes += [f"{capitalised(words)}: {line} (default)" for line in lines]
+
+
 def changelog(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """The changes from `old` terms to `new` terms, one plain sentence each."""
     differ = _Differ(old, new)
@@ -295,7 +355,9 @@ def changelog(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             differ.changes.append(
                 f"{name}: exclusion reason {systems_before[system]} → {systems_after[system]}"
             )
-    if "scenarios" not in old and "scenarios" in new:
+    if "scenarios" in old and "scenarios" in new:
+        _defaults(differ, old, new)
+    elif "scenarios" not in old and "scenarios" in new:
         # Terms issued before scenarios covered loss of the site only.
         scenarios = new["scenarios"]
         others = [
