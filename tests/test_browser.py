@@ -561,6 +561,11 @@ def test_a_long_system_name_is_never_cut_and_the_verdict_stays_on_screen(
                 assert seen["texts"], f"{where}: the name is nowhere on the page"
                 for found in seen["texts"]:
                     assert found["cut"] == [], f"{where}: the name in <{found['tag']}> is cut"
+                if page == "" and width == 1280:
+                    # The overview's table: every scenario's column on screen.
+                    assert seen["verdicts"][0]["text"] == SCENARIO_TITLES[-1], where
+                    for last in seen["verdicts"]:
+                        assert last["cut"] == [], f"{where}: {last} is off screen"
                 if page == "disaster-recovery/":
                     _every_tab(browser, width, shots)
     finally:

@@ -67,12 +67,14 @@ def test_every_page_exists_in_every_example(examples: TinyProject) -> None:
 def test_overview_shows_the_three_legs_with_reasons(examples: TinyProject) -> None:
     text = page_text(site(examples, "harbour-dental"))
     assert (
-        "Backup: in place Every system is backed up with an offsite copy, or deliberately excluded"
-        in text
+        "Backup: in place Every system is backed up with a copy that survives each disaster "
+        "covered, or deliberately excluded" in text
     )
+    # Which limitation the client accepted, said in place.
     assert (
-        "Disaster recovery: needs attention In place, with a known limitation accepted by the client"
-        in text
+        "Disaster recovery: needs attention In place; a limitation the client accepted: "
+        "Microsoft 365 mail: RPO 4 h, but after ransomware it is restored from backups made "
+        "every 24 h (and 1 more accepted limitation)" in text
     )
     assert "Business continuity: in place" in text
     assert (

@@ -32,15 +32,21 @@ class LegStatus:
         if warnings:
             return _first(warnings) + _more(len(warnings) - 1 + len(accepted), "note")
         if accepted:
-            return "In place, with a known limitation accepted by the client" + _more(
-                len(accepted) - 1, "limitation"
+            first = accepted[0].message
+            return f"In place; a limitation the client accepted: {first}" + _more(
+                len(accepted) - 1, "accepted limitation"
             )
         return _GREEN[self.leg]
 
 
 _GREEN: dict[Leg, str] = {
-    "backup": "Every system is backed up with an offsite copy, or deliberately excluded",
-    "disaster recovery": "Every backed-up system has objectives the setup can meet",
+    "backup": (
+        "Every system is backed up with a copy that survives each disaster covered, "
+        "or deliberately excluded"
+    ),
+    "disaster recovery": (
+        "Every backed-up system has objectives the setup can meet in each disaster covered"
+    ),
     "business continuity": "Business continuity has an owner, a workplace and a way in",
 }
 
