@@ -100,6 +100,13 @@ def label_lines(name: str, limit: int = _LABEL_CHARS) -> list[str]:
     return lines
 
 
+def drawable(rows: list[Row]) -> bool:
+    """Whether a chart of these rows would show anything: some system's recovery takes
+    known time (where nothing can be recovered, or nothing is estimated, the table says so
+    and a chart would be empty bars)."""
+    return any(r.estimate.recoverable and r.estimate.total for r in rows)
+
+
 def svg(rows: list[Row], scenario: Scenario = "site-loss") -> Markup:
     """The chart for these rows in one scenario, as markup to place in a page (one
     page may hold a chart per scenario: the title's id names it)."""
@@ -218,9 +225,7 @@ def svg(rows: list[Row], scenario: Scenario = "site-loss") -> Markup:
     legend_y = top_pad + body + 22
     legend_x = 10
     # Only the phases some bar has: seven swatches would not fit in one line.
-    shown = [p for p in PHASES if any(r.estimate.parts()[p] for r in rows)] or [
-        p for p in PHASES if p not in ("investigation", "provisioning")
-    ]
+    shown = [p for p in PHASES if any(r.estimate.parts()[p] for r in rows)]
     for part in shown:
         out.append(
             f'<rect class="part {part}" fill="{COLOURS[part]}" x="{legend_x}" y="{legend_y - 9}" width="12" height="12"/>'
@@ -230,9 +235,13 @@ def svg(rows: list[Row], scenario: Scenario = "site-loss") -> Markup:
     out.append(
         f'<line class="rto" {_RTO} x1="{legend_x + 4}" y1="{legend_y - 10}" x2="{legend_x + 4}" '
         f'y2="{legend_y + 4}"/><text class="legend" x="{legend_x + 10}" y="{legend_y + 1}">RTO</text>'
-        f'<line class="mtd" {_MTD} x1="{legend_x + 54}" y1="{legend_y - 10}" x2="{legend_x + 54}" '
-        f'y2="{legend_y + 4}"/><text class="legend" x="{legend_x + 60}" y="{legend_y + 1}">MTD</text>'
     )
+    if any(r.mtd is not None for r in rows):
+        out.append(
+            f'<line class="mtd" {_MTD} x1="{legend_x + 54}" y1="{legend_y - 10}" '
+            f'x2="{legend_x + 54}" y2="{legend_y + 4}"/>'
+            f'<text class="legend" x="{legend_x + 60}" y="{legend_y + 1}">MTD</text>'
+        )
     if any(r.measured is not None for r in rows):
         legend_y += 20
         out.append(

@@ -83,7 +83,7 @@ def facts(
         "site_loss_only": any(s.parameters.predates_scenarios for s in scenarios.values()),
         "objectives": objectives,
         "measured": measured,
-        "chart": chart.svg(rows) if rows else None,
+        "chart": chart.svg(rows) if chart.drawable(rows) else None,
         "views": [_view(client, s, measured, accepted) for s in scenarios.values()],
         "overview": _overview(client, scenarios, accepted),
         "verdict_words": VERDICT_WORDS,
@@ -205,7 +205,7 @@ def _view(
         "recoverable": [row for row in systems if row["estimate"].recoverable],
         # The breakdown's columns: the phases, in order, that some system goes through.
         "phases": [p for p in PHASES if any(e.phase(p) for e in recoverable)],
-        "chart": chart.svg(rows, scenario=s.scenario) if rows else None,
+        "chart": chart.svg(rows, scenario=s.scenario) if chart.drawable(rows) else None,
     }
 
 
