@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import CLIENT, TinyProject, read_page, with_change
+from conftest import CLIENT, TODAY, TinyProject, read_page, with_change
+from generator.format.load import load_client, load_provider
+from generator.render.values import facts
+from generator.rules.recovery import estimates
 
 TITLES = ["Server failure", "Loss of the site", "Ransomware", "Loss of a cloud account"]
 DRAFT = "site/clients/acme/current/agreement-draft.pdf"
@@ -155,6 +159,52 @@ def test_the_ransomware_runbook_isolates_and_calls_the_insurer_before_restoring(
     # A server failure names the copy it comes back from: the local one.
     assert "Practice server: back in about" in words
     assert "from Practice server backup (on the premises: NAS)" in words
+
+
+def views(project: TinyProject) -> list[dict[str, Any]]:
+    """The scenario views the templates read, worked out from the project's files."""
+    client = load_client(project.root / "clients/acme.yaml", "acme", TODAY).model
+    provider = load_provider(project.root / "provider.yaml", "provider.yaml", project.root).model
+    assert client is not None and provider is not None
+    return list(facts(client, provider, estimates(client), [])["views"])
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["", "  recovery_target: provider-cloud\n  provisioning: 4h\n"],
+    ids=["client-site", "provider-cloud"],
+)
+def test_the_site_and_the_agreement_print_the_same_parameters(
+    tiny_site: TinyProject, target: str
+) -> None:
+    client = with_change(
+        "  validation: 2h\n",
+        "  validation: 2h\n" + target + "  scenarios:\n    ransomware: {investigation: 2d}\n",
+    )
+    built(tiny_site, client)
+    covered = [v for v in views(tiny_site) if v["scenario"].covered]
+    assert [v["title"] for v in covered] == TITLES
+    site = text(page(tiny_site, "disaster-recovery"))
+    agreement = pdf_text(tiny_site.root / DRAFT)
+    # The site: each tab's table, row after row, tab after tab.
+    in_order(site, *[f"{label} {value}" for v in covered for label, value in v["parameter_rows"]])
+    # The agreement: each section's one sentence, from the same rows.
+    sentences = []
+    for number, v in enumerate(covered, 1):
+        rows = "; ".join(f"{label.lower()}: {value}" for label, value in v["parameter_rows"])
+        sentences += [f"5.{number} {v['title']}", f"Parameters: {rows}."]
+    in_order(agreement, *sentences)
+    first = dict(covered[0]["parameter_rows"])
+    if target:
+        assert first["Recovered into"] == "the provider's infrastructure"
+        assert first["Provisioning"] == "4 h"
+        assert "Replacement hardware" not in first
+    else:
+        assert first["Recovered into"] == "new or repaired hardware at the client's premises"
+        assert first["Replacement hardware"] == "procured in 48 h"
+    ransomware = dict(covered[2]["parameter_rows"])
+    assert ransomware["Investigation before restoring"] == "48 h"
+    assert ransomware["Courier for a seeded drive"] == "1 day (assumed)"
 
 
 def test_recovery_into_the_provider_cloud_tells_staff_to_work_remotely(

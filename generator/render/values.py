@@ -8,13 +8,14 @@ recovery, the responsibility matrix, who is who, what is excluded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
 from generator.findings import Finding
+from generator.format import units
 from generator.format.model import Backup, Client, Copy, Provider, Scenario
 from generator.format.names import backup_name
-from generator.format.units import format_hours
 from generator.render import chart
 from generator.rules import raci
 from generator.rules.options import rpo_gap
@@ -144,7 +145,7 @@ def _rpo_words(s: ScenarioEstimate, system_id: str, accepted: list[Finding]) -> 
     est = s.systems.get(system_id)
     if est is None or est.source is None or not rpo_gap(s, system_id):
         return None
-    words = f"misses the RPO (backups every {format_hours(est.source.every.hours)})"
+    words = f"misses the RPO (backups every {units.format_hours(est.source.every.hours)})"
     if _gap_accepted(accepted, s.scenario, system_id, "rpo-unachievable"):
         words += ": accepted gap"
     return words
@@ -195,18 +196,95 @@ def _view(
                 )
             )
     recoverable = [e for e in s.systems.values() if e.recoverable]
+    # The breakdown's columns: the phases, in order, that some system goes through.
+    phases = [p for p in PHASES if any(e.phase(p) for e in recoverable)]
     return {
         "scenario": s,
         "id": s.scenario,
         "title": s.title,
         "parameters": s.parameters,
+        "parameter_rows": parameter_rows(client, s, phases),
         "systems": systems,
         "affected": [row for row in systems if row["estimate"].affected],
         "recoverable": [row for row in systems if row["estimate"].recoverable],
-        # The breakdown's columns: the phases, in order, that some system goes through.
-        "phases": [p for p in PHASES if any(e.phase(p) for e in recoverable)],
+        "phases": phases,
         "chart": chart.svg(rows, scenario=s.scenario) if chart.drawable(rows) else None,
     }
+
+
+def _agreed(value: units.Duration | None) -> str:
+    # Omitted or 0: counted as 0 and said "none agreed", as in the breakdown, never "0 h".
+    return "none agreed" if value is None or value.number == 0 else units.format_hours(value.hours)
+
+
+def parameter_rows(
+    client: Client, s: ScenarioEstimate, phases: Sequence[str]
+) -> list[tuple[str, str]]:
+    """A covered scenario's parameters as (label, value in words), in the order the site's
+    table and the agreement's "Parameters:" sentence both print them. Values are plain
+    text (a link speed or restore rate as the file wrote it): the templates escape them."""
+    dr = client.disaster_recovery
+    p = s.parameters
+    if dr is None or not p.covered:
+        return []
+    scenario = s.scenario
+    cloud_target = p.recovery_target == "provider-cloud"
+    rows: list[tuple[str, str]] = []
+    if scenario != "cloud-account-loss":
+        rows.append(
+            (
+                "Recovered into",
+                "the provider's infrastructure"
+                if cloud_target
+                else "new or repaired hardware at the client's premises",
+            )
+        )
+    if scenario == "ransomware":
+        dwell = units.format_duration(p.dwell_time) if p.dwell_time else "—"
+        rows += [
+            ("Investigation before restoring", _agreed(p.investigation)),
+            ("Clean restore point up to", f"{dwell} back"),
+            (
+                "Cloud systems",
+                "lost too (the attacker holds the cloud admin account)" if p.cloud else "not lost",
+            ),
+        ]
+    if cloud_target and scenario != "cloud-account-loss":
+        rows.append(("Provisioning", _agreed(dr.provisioning)))
+    elif scenario in ("server-failure", "site-loss") or (
+        scenario == "ransomware" and p.replace_hardware
+    ):
+        hardware = dr.hardware
+        rows.append(
+            (
+                "Replacement hardware",
+                "on hand (standby)"
+                if hardware.standby
+                else f"procured in {units.format_hours(hardware.procurement.hours)}",
+            )
+        )
+    if not cloud_target and ("download" in phases or scenario == "site-loss"):
+        rows.append(("Download link", str(dr.download_bandwidth)))
+    rows.append(
+        (
+            "Restore rate",
+            str(p.restore_rate)
+            if p.restore_rate is not None
+            else "not set: restore time not estimated",
+        )
+    )
+    if scenario in ("site-loss", "ransomware"):
+        rows.append(
+            ("Network reconfiguration", units.format_hours(dr.network_reconfiguration.hours))
+        )
+    rows += [
+        ("Validation before go-live", _agreed(dr.validation)),
+        (
+            "Courier for a seeded drive",
+            units.format_duration(p.courier) + (" (assumed)" if p.courier_assumed else ""),
+        ),
+    ]
+    return rows
 
 
 def _overview(
