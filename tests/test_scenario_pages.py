@@ -71,7 +71,7 @@ def test_an_unknown_restore_is_never_zero_hours(tiny_site: TinyProject) -> None:
     built(tiny_site, with_change("  restore_rate: 400 GB/h\n", ""))
     words = text(page(tiny_site, "disaster-recovery"))
     # Loss of the site: 48 h + 4.7 h download + restore unknown + 6 h + 2 h.
-    assert "Restore rate not set: restore time not estimated" in words
+    assert "Restore rate not set (restore time not estimated)" in words
     assert (
         "Practice server 48 h 4.7 h not estimated 6 h 2 h "
         "at least 60.7 h (restore time not estimated)" in words

@@ -243,7 +243,7 @@ def parameter_rows(
         dwell = units.format_duration(p.dwell_time) if p.dwell_time else "—"
         rows += [
             ("Investigation before restoring", _agreed(p.investigation)),
-            ("Clean restore point up to", f"{dwell} back"),
+            ("Clean restore point", f"up to {dwell} back"),
             (
                 "Cloud systems",
                 "lost too (the attacker holds the cloud admin account)" if p.cloud else "not lost",
@@ -270,7 +270,7 @@ def parameter_rows(
             "Restore rate",
             str(p.restore_rate)
             if p.restore_rate is not None
-            else "not set: restore time not estimated",
+            else "not set (restore time not estimated)",
         )
     )
     if scenario in ("site-loss", "ransomware"):
