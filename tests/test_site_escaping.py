@@ -494,7 +494,9 @@ def test_tables_keep_their_columns_and_cells(built: Built) -> None:
     assert overview[0][3][4] == f"Excluded: {KIOSK}"
 
     backups = page("backups/index.html")
-    copies = table_with(backups, ["Copy", "Where", "Kept at", "Protected from deletion", "Survives"])
+    copies = table_with(
+        backups, ["Copy", "Where", "Kept at", "Protected from deletion", "Survives"]
+    )
     assert [row[2] for t in copies for row in t[1:]] == [EMPHASIS, BOLD, SMILE, VAULT]
     settings = table_with(backups, ["Setting", "Value"])
     assert [rows_by_key(t)["Systems"] for t in settings] == [IMG, PIPES]
