@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli import agreement, build, check, common, estimate, project, publish
+from generator.cli import agreement, build, check, common, estimate, evidence, project, publish
 from generator.errors import TripodError
 
 
@@ -46,6 +46,8 @@ def cli(ctx: click.Context, project: Path, verbose: bool) -> None:
 for command in (
     check.check_command,
     estimate.estimate_command,
+    evidence.import_command,
+    evidence.record_test_command,
     build.build_command,
     build.serve_command,
     build.pack_command,

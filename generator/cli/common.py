@@ -35,6 +35,36 @@ def today(value: str | None) -> dt.date:
         raise UsageError(f"--today {text!r} is not a date written YYYY-MM-DD") from None
 
 
+NOW_OPTION = click.option(
+    "--now",
+    metavar="TIME",
+    help="The moment deadlines are judged at, ISO 8601 (default: now, or TRIPOD_NOW; with "
+    "--today, the end of that day).",
+)
+
+
+def moment(today_value: str | None, now_value: str | None, zone: str) -> dt.datetime:
+    """The moment dates and deadlines are judged at, aware: --now (or TRIPOD_NOW), else
+    the end of --today's day (or TRIPOD_TODAY's) in the provider's time zone, else now.
+    A time without a zone is read in the provider's."""
+    import zoneinfo
+
+    where = zoneinfo.ZoneInfo(zone)
+    text = now_value or os.environ.get("TRIPOD_NOW")
+    if text:
+        try:
+            value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(
+                f"--now {text!r} is not a time written like 2026-11-27T09:30:00+11:00"
+            ) from None
+        return value if value.tzinfo else value.replace(tzinfo=where)
+    if today_value or os.environ.get("TRIPOD_TODAY"):
+        day = today(today_value)
+        return dt.datetime.combine(day, dt.time.max, where)
+    return dt.datetime.now(where)
+
+
 def project(ctx: click.Context) -> Project:
     """The project named by --project (the current folder by default)."""
     from generator.project.layout import Project

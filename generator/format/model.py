@@ -139,6 +139,23 @@ def _is_zero(value: Any) -> bool:
     return False
 
 
+def _time_zone(value: str) -> str:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "time_zone",
+            f"{value!r} is not a time zone",
+            {"hint": "an IANA name such as Australia/Sydney, or UTC"},
+        ) from None
+    return value
+
+
+TimeZone = Annotated[Text, AfterValidator(_time_zone)]
+
+
 def _nonzero(hint: str) -> AfterValidator:
     """Refuses zero where zero is nonsense (a backup every 0 h would meet any RPO);
     the hint says what to write instead."""
@@ -245,6 +262,10 @@ class Provider(Model):
     certificates: tuple[Text, ...] = ()
     """Public certificates (PEM files in the repository) that `tripod verify` trusts as the
     provider's signing certificates."""
+    timezone: TimeZone = "UTC"
+    """The time zone dates and deadlines are read in, an IANA name such as
+    Australia/Sydney: the end of a day, a backup's RPO deadline, and the times of
+    exports that carry no zone (borg's)."""
 
 
 # ------------------------------------------------------------------ client

@@ -22,6 +22,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from generator.evidence import store as evidence_store
+from generator.evidence.store import Evidence, EvidenceError
 from generator.findings import Finding
 from generator.format import model
 from generator.format.load import Loaded, load_client, load_provider
@@ -103,6 +105,7 @@ class ClientRecord:
     provider: model.Provider | None = None
     agreements: Path | None = None  # the project's agreements/ folder
     template: str = ""  # the fingerprint of the agreement template's wording
+    root: Path | None = None  # the project's root, where evidence/ is
 
     @property
     def client(self) -> model.Client | None:
@@ -143,6 +146,18 @@ class ClientRecord:
     def estimates(self) -> dict[Scenario, ScenarioEstimate]:
         """The recovery estimates of the file as it is now, per scenario."""
         return estimates(self._client())
+
+    @cached_property
+    def evidence_read(self) -> tuple[Evidence, list[EvidenceError]]:
+        """What the backups actually did (evidence/<id>/), and the evidence files that
+        could not be read (each left out whole)."""
+        if self.root is None or self.client is None:
+            return Evidence(), []
+        return evidence_store.load(self.root, self.client.id)
+
+    @property
+    def evidence(self) -> Evidence:
+        return self.evidence_read[0]
 
     @property
     def terms_differ(self) -> bool:
@@ -239,7 +254,13 @@ def _check_project(project: Project, names: tuple[str, ...], today: dt.date) -> 
         if len(twins) > 1:
             _refuse_twins(loaded, project, path, twins)
         record = ClientRecord(
-            file, loaded, list(loaded.findings), provider.model, project.agreements_dir, template
+            file,
+            loaded,
+            list(loaded.findings),
+            provider.model,
+            project.agreements_dir,
+            template,
+            project.root,
         )
         client = loaded.model
         if client is not None:
