@@ -43,6 +43,20 @@ NOW_OPTION = click.option(
 )
 
 
+def now(value: str | None) -> dt.datetime | None:
+    """--now (or TRIPOD_NOW) as given, None without one; a time without a zone is read
+    in the provider's time zone by whoever knows it."""
+    text = value or os.environ.get("TRIPOD_NOW")
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--now {text!r} is not a time written like 2026-11-27T09:30:00+11:00"
+        ) from None
+
+
 def moment(today_value: str | None, now_value: str | None, zone: str) -> dt.datetime:
     """The moment dates and deadlines are judged at, aware: --now (or TRIPOD_NOW), else
     the end of --today's day (or TRIPOD_TODAY's) in the provider's time zone, else now.
@@ -50,14 +64,8 @@ def moment(today_value: str | None, now_value: str | None, zone: str) -> dt.date
     import zoneinfo
 
     where = zoneinfo.ZoneInfo(zone)
-    text = now_value or os.environ.get("TRIPOD_NOW")
-    if text:
-        try:
-            value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(
-                f"--now {text!r} is not a time written like 2026-11-27T09:30:00+11:00"
-            ) from None
+    value = now(now_value)
+    if value is not None:
         return value if value.tzinfo else value.replace(tzinfo=where)
     if today_value or os.environ.get("TRIPOD_TODAY"):
         day = today(today_value)

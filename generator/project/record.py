@@ -170,12 +170,17 @@ class ClientRecord:
         return earlier[-1] if earlier else None
 
 
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 @dataclass(slots=True)
 class Portfolio:
     """The provider and every client read for one command."""
 
     provider: Loaded[model.Provider]
     clients: list[ClientRecord]
+    # The moment deadlines were judged at (aware): --now, or the end of the day checked.
+    now: dt.datetime = _NEVER
 
     @property
     def findings(self) -> list[Finding]:
@@ -232,14 +237,30 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def check_project(project: Project, names: tuple[str, ...], today: dt.date) -> Portfolio:
-    """Loads and checks the provider and the named clients (all when none are named)."""
+def check_project(
+    project: Project, names: tuple[str, ...], today: dt.date, now: dt.datetime | None = None
+) -> Portfolio:
+    """Loads and checks the provider and the named clients (all when none are named), as
+    of `now` (aware; default the end of `today` in the provider's time zone)."""
     with _no_cycle_collection():
-        return _check_project(project, names, today)
+        return _check_project(project, names, today, now)
 
 
-def _check_project(project: Project, names: tuple[str, ...], today: dt.date) -> Portfolio:
+def end_of(today: dt.date, provider: model.Provider | None) -> dt.datetime:
+    """The last moment of a day in the provider's time zone (UTC without a provider)."""
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo(provider.timezone if provider else "UTC")
+    return dt.datetime.combine(today, dt.time.max, zone)
+
+
+def _check_project(
+    project: Project, names: tuple[str, ...], today: dt.date, now: dt.datetime | None
+) -> Portfolio:
     provider = load_provider(project.provider_file, "provider.yaml", project.root)
+    moment = end_of(today, provider.model)
+    if now is not None:  # a time without a zone is the provider's
+        moment = now if now.tzinfo else now.replace(tzinfo=moment.tzinfo)
     template = project.template_fingerprint() if provider.model else ""
     codes = acknowledgeable()
     records = []
@@ -273,4 +294,4 @@ def _check_project(project: Project, names: tuple[str, ...], today: dt.date) -> 
                 client, loaded.source, file, today, issued, current, record.estimates
             )
         records.append(record)
-    return Portfolio(provider, records)
+    return Portfolio(provider, records, moment)
