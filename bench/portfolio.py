@@ -139,3 +139,52 @@ def issue_versions(root: Path, today: object, share: float = 0.5, seed: int = 2)
             (folder / "terms.json").write_bytes(terms.canonical(data))
             issued += 1
     return issued
+
+
+def write_evidence(root: Path, ids: list[str], today: object, days: int = 365) -> int:
+    """A year of daily runs of every backup of every client (each proving every copy,
+    sized as declared), as `tripod import` would have kept them; returns the record count."""
+    import datetime as dt
+
+    from generator.evidence import store
+    from generator.evidence.records import Run
+    from generator.format.load import load_client
+
+    assert isinstance(today, dt.date)
+    end = dt.datetime.combine(today, dt.time(2), dt.UTC)
+    count = 0
+    for cid in ids:
+        client = load_client(root / "clients" / f"{cid}.yaml", cid, today).model
+        assert client is not None
+        sizes = {s.id: int(s.data.bytes) for s in client.systems}
+        for backup in client.backups:
+            size = sum(sizes[s] for s in backup.systems)
+            runs = [
+                Run(
+                    "restic",
+                    f"s3:backups/{cid}",
+                    f"{cid}-{backup.id}-{day:04d}",
+                    end - dt.timedelta(days=day),
+                    end - dt.timedelta(days=day) + dt.timedelta(minutes=40),
+                    "success",
+                    size,
+                )
+                for day in range(days)
+            ]
+            store.write(store.backup_file(root, cid, backup.id), runs)
+            count += len(runs)
+    return count
+
+
+def export_csv(path: Path, runs: int, today: object) -> None:
+    """A generic CSV export of `runs` hourly runs ending on `today`."""
+    import datetime as dt
+
+    assert isinstance(today, dt.date)
+    end = dt.datetime.combine(today, dt.time(0), dt.UTC)
+    rows = ["start,end,status,bytes,id"]
+    for i in range(runs):
+        start = end - dt.timedelta(hours=i + 1)
+        finish = start + dt.timedelta(minutes=20)
+        rows.append(f"{start.isoformat()},{finish.isoformat()},success,{10**9 + i},run-{i}")
+    path.write_text("\n".join(rows) + "\n", "utf-8")

@@ -321,7 +321,7 @@ def _rank(record: Record) -> tuple[bool, str, bytes]:
 
 def merged(*groups: Iterable[Record]) -> list[Record]:
     """The records of every group, one per identity (the winner), sorted by time, then by
-    their bytes: the same list whatever the order of the groups or of their records."""
+    identity: the same list whatever the order of the groups or of their records."""
     best: dict[tuple[str, ...], Record] = {}
     for group in groups:
         for record in group:
@@ -329,4 +329,4 @@ def merged(*groups: Iterable[Record]) -> list[Record]:
             kept = best.get(key)
             if kept is None or _rank(record) > _rank(kept):
                 best[key] = record
-    return sorted(best.values(), key=lambda r: (when(r), canonical(r.as_json())))
+    return sorted(best.values(), key=lambda r: (when(r), r.identity()))
