@@ -305,3 +305,48 @@ def test_record_test_keeps_the_evidence_file_fingerprint_not_the_file(tiny: Tiny
     wrong = tiny.tripod("record-test", "acme", "--backup", "pms-image", "--system", "mail",
                         "--result", "passed")  # fmt: skip
     assert wrong.code == 2 and "pms-image does not back up 'mail'" in wrong.err
+
+
+def test_two_branches_imports_merge_without_a_conflict(tiny: TinyProject) -> None:
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
+            cwd=tiny.root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
+
+    tiny.client()
+    (tiny.root / ".gitattributes").write_text(
+        (Path(__file__).parents[1] / ".gitattributes").read_text()
+    )
+    tiny.write("runs.csv", CSV)
+    assert (
+        tiny.tripod("import", "csv", "runs.csv", "--client", "acme", "--backup", "pms-image").code
+        == 0
+    )
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-qm", "start")
+    for branch, row in (
+        ("a", "2026-11-25T01:00:00Z,,success,5,ra\n"),
+        ("b", "2026-11-24T20:00:00Z,,failed,,rb\n"),
+    ):
+        git("checkout", "-q", "-b", branch, "main")
+        tiny.write(f"{branch}.csv", CSV + row)
+        assert (
+            tiny.tripod(
+                "import", "csv", f"{branch}.csv", "--client", "acme", "--backup", "pms-image"
+            ).code
+            == 0
+        )
+        git("commit", "-qam", branch)
+    git("checkout", "-q", "main")
+    git("merge", "-q", "a")
+    git("merge", "-q", "--no-edit", "b")  # both add a line after the same line: union, no conflict
+    records = store.read(tiny.root / EVIDENCE, EVIDENCE)
+    assert [r.id for r in records if isinstance(r, Run)] == ["r1", "r2", "rb", "ra"]
