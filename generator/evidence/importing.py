@@ -82,9 +82,9 @@ def json_of(data: bytes) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        what = (
-            "the JSON ends too soon (a truncated export?)" if e.pos >= len(text.rstrip()) else e.msg
-        )
+        # A string still open at the end of the text is reported where it starts.
+        ended = e.pos >= len(text.rstrip()) or e.msg.startswith("Unterminated string")
+        what = "the JSON ends too soon (a truncated export?)" if ended else e.msg
         raise Problem(f"line {e.lineno}, column {e.colno}", f"JSON: {what}") from None
 
 
