@@ -88,6 +88,23 @@ def json_of(data: bytes) -> Any:
         raise Problem(f"line {e.lineno}, column {e.colno}", f"JSON: {what}") from None
 
 
+def shape(value: Any) -> str:
+    """What a JSON value is, for a message: "an array", "an object with keys archives,
+    repository"."""
+    if isinstance(value, dict):
+        keys = ", ".join(sorted(map(str, value))[:8]) + (", ..." if len(value) > 8 else "")
+        return f"an object with keys {keys}" if value else "an empty object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}"
+    return "null"
+
+
 def path_text(*parts: str | int) -> str:
     """A JSON path as the messages print it: `[2].summary.total_bytes_processed`."""
     out = ""

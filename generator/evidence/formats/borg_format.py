@@ -31,6 +31,7 @@ from generator.evidence.importing import (
     field,
     json_of,
     path_text,
+    shape,
     zoned_time,
 )
 from generator.evidence.records import Run
@@ -118,19 +119,3 @@ def _run(archive: Any, where: str, repository: str, options: Options) -> Run:
         status="failed" if partial else "success",
         bytes=size,
     )
-
-
-def shape(value: Any) -> str:
-    """What a JSON value is, for a message: "an array", "an object with keys ..."."""
-    if isinstance(value, dict):
-        keys = ", ".join(sorted(map(str, value))[:8]) + (", ..." if len(value) > 8 else "")
-        return f"an object with keys {keys}" if value else "an empty object"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text {value[:40]!r}"
-    return "null"

@@ -28,6 +28,7 @@ from generator.evidence.importing import (
     field,
     json_of,
     path_text,
+    shape,
     zoned_time,
 )
 from generator.evidence.records import Run
@@ -102,19 +103,3 @@ def _run(item: Any, where: str, options: Options) -> Run:
         status="success",
         bytes=size,
     )
-
-
-def shape(value: Any) -> str:
-    """What a JSON value is, for a message: "an object with keys archives, repository"."""
-    if isinstance(value, dict):
-        keys = ", ".join(sorted(map(str, value))[:8]) + (", ..." if len(value) > 8 else "")
-        return f"an object with keys {keys}" if value else "an empty object"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, bool):
-        return f"{str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text {value[:40]!r}"
-    return "null"
