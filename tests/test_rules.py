@@ -316,9 +316,17 @@ def test_rule(
         ]
 
 
+# The rules that read the evidence: tested in test_evidence_rules.py, with evidence files.
+EVIDENCE_RULES = {
+    "evidence-unreadable", "rpo-breached", "backup-failing", "data-grown", "restore-test-failed",
+}  # fmt: skip
+
+
 def test_every_rule_has_a_case() -> None:
     # secret-like-value is tested elsewhere; terms-changed needs an issued version (below).
-    assert {p.id for p in CASES} | {"terms-changed"} == set(RULES) - {"secret-like-value"}
+    assert {p.id for p in CASES} | {"terms-changed"} == set(RULES) - {
+        "secret-like-value"
+    } - EVIDENCE_RULES
 
 
 def test_a_placeholder_is_a_schema_error_not_a_rule(tiny: TinyProject) -> None:
@@ -335,7 +343,8 @@ def test_rules_have_the_severity_of_the_spec() -> None:
     errors = {
         "unprotected-system", "backup-without-dr", "dr-without-bc", "bc-no-owner",
         "bc-no-access", "no-surviving-copy", "rpo-unachievable", "rto-unachievable",
-        "rto-above-mtd", "no-accountable", "secret-like-value",
+        "rto-above-mtd", "no-accountable", "secret-like-value", "rpo-breached",
+        "restore-test-failed",
     }  # fmt: skip
     assert {code for code, r in RULES.items() if r.severity == "error"} == errors
     assert all(r.severity == "warning" for code, r in RULES.items() if code not in errors)
@@ -344,7 +353,8 @@ def test_rules_have_the_severity_of_the_spec() -> None:
 def test_rules_stand_on_the_legs_of_the_spec() -> None:
     backup = {
         "unprotected-system", "no-surviving-copy", "short-clean-history", "three-two-one",
-        "no-restore-test", "restore-test-overdue",
+        "no-restore-test", "restore-test-overdue", "evidence-unreadable", "rpo-breached",
+        "backup-failing", "data-grown", "restore-test-failed",
     }  # fmt: skip
     dr = {
         "backup-without-dr", "rpo-unachievable", "rto-unachievable", "rto-above-mtd",

@@ -27,6 +27,7 @@ from generator.errors import TripodError
 from generator.format.model import Provider
 from generator.project.layout import Project
 from generator.project.record import check_project
+from generator.rules.registry import operational
 from generator.terms import archive
 from generator.terms import canonical as terms
 
@@ -93,10 +94,12 @@ def issue(
     today: dt.date,
     key: Callable[[Provider], sign.Key],
     tsa: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Issued:
     """Issues the version the client file names. `key` gives the signing key, asked for
-    only once the client passed every check (so a refused issue creates no key)."""
-    report = check_project(project, (client_id,), today)
+    only once the client passed every check (so a refused issue creates no key). Only
+    errors about the terms refuse it, never operational ones (evidence, dates)."""
+    report = check_project(project, (client_id,), today, now)
     entry = report.clients[0]
     provider = report.provider.model
     if provider is None:
@@ -104,7 +107,8 @@ def issue(
     client = entry.client
     if client is None:
         raise AgreementError(f"{entry.file} cannot be loaded: run tripod check")
-    errors = [f for f in entry.findings if f.severity == "error"]
+    # What happened (evidence, dates) is no reason to refuse terms: only errors in them are.
+    errors = [f for f in entry.findings if f.severity == "error" and not operational(f.code)]
     if errors:
         listing = "; ".join(f"{f.code}: {f.message}" for f in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""

@@ -77,6 +77,7 @@ class Builder:
 
     project: Project
     today: dt.date
+    now: dt.datetime | None = None  # the moment the checks judged at (aware)
     env: Environment = field(init=False)
     site_url: str | None = field(init=False, default=None)
     shared: bytes = field(init=False, default=b"")
@@ -193,6 +194,7 @@ class Builder:
                     self.today,
                     record.findings,
                     estimates=record.estimates,
+                    now=self.now,
                 ),
                 [],
             )

@@ -55,12 +55,14 @@ def shared(project: Project) -> bytes:
 
 def site(common: bytes, root: Path, record: ClientRecord) -> str:
     """A key over everything a client's current site depends on: the project-wide
-    inputs, the client's file, its archived versions, and its findings, which carry
-    the date-dependent part (a test going overdue)."""
+    inputs, the client's file, its archived versions, its evidence (an import
+    rebuilds its current site, and no other), and its findings, which carry the
+    date-dependent part (a test going overdue)."""
     assert record.client is not None and record.agreements is not None
     digest = hashlib.sha256(common)
     digest.update((root / record.file).read_bytes())
     digest.update(tree_digest(record.agreements / record.client.id))
+    digest.update(tree_digest(root / "evidence" / record.client.id))
     findings = [f.as_json() for f in record.findings]
     digest.update(json.dumps(findings, sort_keys=True, default=str).encode())
     return digest.hexdigest()

@@ -51,15 +51,19 @@ def build(
     on_start: Callable[[int], None] | None = None,
     jobs: int | None = None,
     shard: tuple[int, int] | None = None,
+    *,
+    now: dt.datetime | None = None,
 ) -> tuple[BuildResult, Portfolio]:
     """Builds the named clients' sites (all when none are named) and the dashboard.
 
     `jobs` worker processes build clients in parallel (default: one per core).
     `shard` (K, N) builds only the K-th of N stable parts of the clients, so N
-    machines can share the work; the first part also builds the dashboard.
+    machines can share the work; the first part also builds the dashboard. `now`
+    (--now) is the moment the checks and the sites judge at; without it, the end of
+    `today` in the provider's time zone.
     """
     started = time.monotonic()
-    portfolio = check_project(project, (), today)
+    portfolio = check_project(project, (), today, now)
     if portfolio.provider.model is None:
         raise BuildError("provider.yaml cannot be loaded; fix it first (tripod check)")
     wanted = {project.display(p) for p in project.client_files(names)}
@@ -68,7 +72,8 @@ def build(
         chosen = [c for c in chosen if in_shard(c.file, *shard)]
     if on_start:
         on_start(len(chosen) + 1)
-    builder = Builder(project, today)
+    # The day and the moment the checks judged at: the day is --now's where it is given.
+    builder = Builder(project, portfolio.now.date(), portfolio.now)
     result = BuildResult()
     result.repaired = builder.repair()
     buildable = []

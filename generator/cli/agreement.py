@@ -26,17 +26,29 @@ _TSA = click.option(
 @_KEY
 @_TSA
 @click.option("--today", metavar="YYYY-MM-DD", help="The date the checks use (default: today).")
+@common.NOW_OPTION
 @click.pass_context
 def issue_command(
-    ctx: click.Context, client: str, key: Path | None, tsa: str | None, today: str | None
+    ctx: click.Context,
+    client: str,
+    key: Path | None,
+    tsa: str | None,
+    today: str | None,
+    now: str | None,
 ) -> None:
     """Issue CLIENT's agreement: render the version in its file, sign it as the provider,
-    and archive it under agreements/CLIENT/vN/. Refused while the client has errors."""
+    and archive it under agreements/CLIENT/vN/. Refused while the client has errors in
+    its terms (what the evidence or the dates show never refuses it)."""
     from generator.agreement.flow import issue, provider_key
 
     project = common.project(ctx)
     done = issue(
-        project, client, common.today(today), lambda p: provider_key(project, key, p.name), tsa
+        project,
+        client,
+        common.today(today),
+        lambda p: provider_key(project, key, p.name),
+        tsa,
+        common.now(now),
     )
     where = project.display(done.folder)
     common.echo(f"issued {where}/: {done.pages} pages, terms fingerprint {done.fingerprint[:12]}")

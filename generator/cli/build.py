@@ -60,6 +60,7 @@ def _run_build(
     today: dt.date,
     jobs: int | None = None,
     shard: tuple[int, int] | None = None,
+    now: dt.datetime | None = None,
 ) -> int:
     """One build, under the lock the caller holds; its lines on stderr; its exit code."""
     from generator.build.run import build
@@ -68,7 +69,9 @@ def _run_build(
     verbose = bool(ctx.obj.get("verbose"))
     progress = _Progress()
     try:
-        result, _ = build(project, clients, today, progress.step, progress.start, jobs, shard)
+        result, _ = build(
+            project, clients, today, progress.step, progress.start, jobs, shard, now=now
+        )
     finally:
         progress.stop()
     for path in result.repaired.restored:
@@ -129,6 +132,7 @@ def _trace(trace: str | None, verbose: bool) -> None:
 @click.command("build")
 @click.argument("clients", nargs=-1)
 @common.TODAY_OPTION
+@common.NOW_OPTION
 @click.option(
     "--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per core)."
 )
@@ -143,6 +147,7 @@ def build_command(
     ctx: click.Context,
     clients: tuple[str, ...],
     today: str | None,
+    now: str | None,
     jobs: int | None,
     shard: str | None,
     wait: float,
@@ -162,9 +167,9 @@ def build_command(
         if match is None or int(match[1]) > int(match[2]):
             raise UsageError(f"--shard {shard!r}: write K/N with 1 <= K <= N, like 2/4")
         part = (int(match[1]), int(match[2]))
-    date = common.today(today)
+    date, moment = common.today(today), common.now(now)
     with common.locked(common.project(ctx), "tripod build", wait):
-        code = _run_build(ctx, clients, date, jobs, part)
+        code = _run_build(ctx, clients, date, jobs, part, moment)
     ctx.exit(code)
 
 
@@ -172,18 +177,21 @@ def build_command(
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @common.TODAY_OPTION
+@common.NOW_OPTION
 @WAIT_OPTION
 @click.pass_context
-def serve_command(ctx: click.Context, port: int, host: str, today: str | None, wait: float) -> None:
+def serve_command(
+    ctx: click.Context, port: int, host: str, today: str | None, now: str | None, wait: float
+) -> None:
     """Preview the sites, rebuilding and reloading when a client file, provider.yaml,
     mkdocs.yml, a template or an agreement changes. Each rebuild holds the project's
     build lock while it runs, so a tripod build beside it waits its turn."""
     from generator.site.engine import serve
 
     project = common.project(ctx)
-    date = common.today(today)
+    date, moment = common.today(today), common.now(now)
     with common.locked(project, "tripod serve", wait):
-        _run_build(ctx, (), date)
+        _run_build(ctx, (), date, now=moment)
     common.echo(
         f"serving site/ at http://{host}:{port}/ (dashboard: /internal/, clients: /clients/<id>/)",
         err=True,
@@ -193,7 +201,7 @@ def serve_command(ctx: click.Context, port: int, host: str, today: str | None, w
         # A failed rebuild is one line; the preview goes on serving the last good site.
         try:
             with common.locked(project, "tripod serve", wait):
-                _run_build(ctx, (), date)
+                _run_build(ctx, (), date, now=moment)
         except TripodError as e:
             common.echo(f"tripod: {e}", err=True)
 
@@ -216,10 +224,16 @@ def serve_command(ctx: click.Context, port: int, host: str, today: str | None, w
     help="Where to write the zip (default: site/packs/CLIENT.zip).",
 )
 @common.TODAY_OPTION
+@common.NOW_OPTION
 @WAIT_OPTION
 @click.pass_context
 def pack_command(
-    ctx: click.Context, client: str, output: Path | None, today: str | None, wait: float
+    ctx: click.Context,
+    client: str,
+    output: Path | None,
+    today: str | None,
+    now: str | None,
+    wait: float,
 ) -> None:
     """Write CLIENT's break-glass pack: its current site as a zip that works from a USB
     stick (file://, no server, no network), with its signed agreements."""
@@ -228,8 +242,7 @@ def pack_command(
     from generator.project.record import check_project
 
     project = common.project(ctx)
-    date = common.today(today)
-    report = check_project(project, (client,), date)
+    report = check_project(project, (client,), common.today(today), common.now(now))
     entry = report.clients[0]
     if report.provider.model is None or entry.client is None:
         for finding in report.findings:
@@ -245,5 +258,5 @@ def pack_command(
         ctx.exit(1)
     target = output or project.root / "site" / "packs" / f"{entry.client.id}.zip"
     with common.locked(project, "tripod pack", wait):
-        path = pack(Builder(project, date), entry, target.resolve())
+        path = pack(Builder(project, report.now.date(), report.now), entry, target.resolve())
     common.echo(f"wrote {path}: unzip it and open {entry.client.id}/index.html", err=True)

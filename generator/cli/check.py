@@ -41,20 +41,32 @@ def _github(finding: Finding) -> str:
     "code, severity, message, hint, client, system and scenario, null where it has none); "
     "github: workflow annotations.",
 )
-@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option(
+    "--strict", is_flag=True, help="Fail (exit 1) on warnings and operational errors too."
+)
 @common.TODAY_OPTION
+@common.NOW_OPTION
 @click.pass_context
 def check_command(
-    ctx: click.Context, clients: tuple[str, ...], format_: str, strict: bool, today: str | None
+    ctx: click.Context,
+    clients: tuple[str, ...],
+    format_: str,
+    strict: bool,
+    today: str | None,
+    now: str | None,
 ) -> None:
     """Check client files (all of them, or the CLIENTS named by id or path).
 
     Prints every finding, sorted by file and line. Exit 0 without errors,
-    1 with errors (or warnings under --strict), 2 on usage errors.
+    1 with errors (or warnings under --strict), 2 on usage errors. Operational
+    errors (what the evidence shows: a breached RPO, a failed restore test) are
+    printed as errors but fail only under --strict: a stale backup must not stop
+    the commit or the site that shows it.
     """
     from generator.project.record import check_project
+    from generator.rules.registry import operational
 
-    report = check_project(common.project(ctx), clients, common.today(today))
+    report = check_project(common.project(ctx), clients, common.today(today), common.now(now))
     findings = report.findings
     problems = [f for f in findings if f.severity != "accepted"]
     accepted = [f for f in findings if f.severity == "accepted"]
@@ -82,5 +94,6 @@ def check_command(
         if unloadable:
             summary += f"; {unloadable} not loadable"
         click.echo(summary, err=True)
-    if errors or (strict and warnings):
+    failing = any(f.severity == "error" and not operational(f.code) for f in findings)
+    if failing or (strict and (errors or warnings)):
         ctx.exit(1)

@@ -285,9 +285,15 @@ def as_text(
     help="text: for people; json: for programs (see docs/estimate-json.md).",
 )
 @common.TODAY_OPTION
+@common.NOW_OPTION
 @click.pass_context
 def estimate_command(
-    ctx: click.Context, client: str, scenario: str | None, format_: str, today: str | None
+    ctx: click.Context,
+    client: str,
+    scenario: str | None,
+    format_: str,
+    today: str | None,
+    now: str | None,
 ) -> None:
     """CLIENT's estimated recovery in each scenario: the phases of each system's recovery,
     its total against the RTO and RPO, and every option that would close a gap.
@@ -296,7 +302,7 @@ def estimate_command(
     """
     from generator.project.record import check_project
 
-    report = check_project(common.project(ctx), (client,), common.today(today))
+    report = check_project(common.project(ctx), (client,), common.today(today), common.now(now))
     entry = report.clients[0]
     if entry.client is None:
         for finding in entry.findings:

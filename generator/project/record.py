@@ -30,6 +30,7 @@ from generator.format.load import Loaded, load_client, load_provider
 from generator.format.model import Scenario
 from generator.format.reader import SourceMap
 from generator.project.layout import Project
+from generator.rules import evidence as evidence_rules
 from generator.rules.check import check
 from generator.rules.recovery import ScenarioEstimate, estimates
 from generator.rules.registry import acknowledgeable
@@ -179,7 +180,8 @@ class Portfolio:
 
     provider: Loaded[model.Provider]
     clients: list[ClientRecord]
-    # The moment deadlines were judged at (aware): --now, or the end of the day checked.
+    # The moment deadlines were judged at (aware, in the provider's time zone): --now, or
+    # the end of the day checked. Its date is the day the date rules judged by.
     now: dt.datetime = _NEVER
 
     @property
@@ -259,8 +261,10 @@ def _check_project(
 ) -> Portfolio:
     provider = load_provider(project.provider_file, "provider.yaml", project.root)
     moment = end_of(today, provider.model)
-    if now is not None:  # a time without a zone is the provider's
-        moment = now if now.tzinfo else now.replace(tzinfo=moment.tzinfo)
+    if now is not None:  # a time without a zone is the provider's; its day is the date checked
+        zone = moment.tzinfo
+        moment = (now if now.tzinfo else now.replace(tzinfo=zone)).astimezone(zone)
+        today = moment.date()
     template = project.template_fingerprint() if provider.model else ""
     codes = acknowledgeable()
     records = []
@@ -290,8 +294,18 @@ def _check_project(
                 issued = project.issued_terms(client.id, client.agreement.version)
                 if issued is not None:
                     current = record.terms.canonical
+            evidence, unreadable = record.evidence_read
             record.findings += check(
-                client, loaded.source, file, today, issued, current, record.estimates
+                client,
+                loaded.source,
+                file,
+                today,
+                issued,
+                current,
+                record.estimates,
+                now=moment,
+                evidence=evidence,
             )
+            record.findings += evidence_rules.unreadable(unreadable, client.id)
         records.append(record)
     return Portfolio(provider, records, moment)

@@ -256,6 +256,12 @@ def reference() -> str:
     )
     lines += [
         "",
+        "Operational findings measure what happened (the evidence under `evidence/`, the "
+        "dates of tests and reviews), not what is agreed: "
+        + ", ".join(f"`{code}`" for code, r in RULES.items() if r.operational)
+        + ". They are printed with their severity, but fail `tripod check` only under "
+        "`--strict`, never block `tripod issue` and cannot be acknowledged.",
+        "",
         "An `acknowledged` entry turns the named finding for that system into an",
         '*accepted gap*: no longer an error, printed under "Known limitations accepted by',
         'the client" with who accepted it and why. These can be accepted: '

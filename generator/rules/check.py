@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 from fractions import Fraction
 
+from generator.evidence.store import Evidence
 from generator.findings import Finding, Severity
 from generator.format.model import Acknowledgement, Client, Scenario
 from generator.format.names import backup_name
@@ -428,16 +429,26 @@ def _overdue(last: dt.date | None, every: Duration, today: dt.date) -> str | Non
     return f"was due on {due.isoformat()}" if due < today else None
 
 
+def _newest(*dates: dt.date | None) -> dt.date | None:
+    known = [d for d in dates if d is not None]
+    return max(known) if known else None
+
+
 @rule(
     "restore-test-overdue",
     "warning",
-    "The last restore test plus its interval is before the build date.",
+    "The last restore test plus its interval is before the build date (a newer test in the "
+    "evidence, passed or failed, counts as the last).",
     leg="backup",
+    operational=True,
 )
 def restore_test_overdue(ctx: Context) -> Iterator[Hit]:
     for i, backup in enumerate(ctx.client.backups):
         test = backup.restore_test
-        late = test and _overdue(test.last, test.every, ctx.today)
+        found = ctx.evidence.of(backup.id)
+        imported = [t.date for t in found.tests if t.date <= ctx.today] if found else []
+        last = _newest(test.last if test else None, *imported)
+        late = test and _overdue(last, test.every, ctx.today)
         if test and late:
             yield Hit(
                 ("backups", i, "restore_test", "last"),
@@ -462,13 +473,17 @@ def no_dr_test(ctx: Context) -> Iterator[Hit]:
 @rule(
     "dr-test-overdue",
     "warning",
-    "The last DR test plus its interval is before the build date.",
+    "The last DR test plus its interval is before the build date (a newer DR test in the "
+    "evidence counts as the last).",
     leg="disaster recovery",
+    operational=True,
 )
 def dr_test_overdue(ctx: Context) -> Iterator[Hit]:
     dr = ctx.client.disaster_recovery
     test = dr.test if dr else None
-    late = test and _overdue(test.last, test.every, ctx.today)
+    imported = [t.date for t in ctx.evidence.dr_tests if t.date <= ctx.today]
+    last = _newest(test.last if test else None, *imported)
+    late = test and _overdue(last, test.every, ctx.today)
     if test and late:
         yield Hit(
             ("disaster_recovery", "test", "last"),
@@ -481,6 +496,7 @@ def dr_test_overdue(ctx: Context) -> Iterator[Hit]:
     "warning",
     "The last BC plan review plus its interval is before the build date.",
     leg="business continuity",
+    operational=True,
 )
 def bc_review_overdue(ctx: Context) -> Iterator[Hit]:
     bc = ctx.client.business_continuity
@@ -558,16 +574,22 @@ def check(
     issued_terms: bytes | None = None,
     current_terms: bytes | None = None,
     scenario_estimates: dict[Scenario, ScenarioEstimate] | None = None,
+    *,
+    now: dt.datetime | None = None,
+    evidence: Evidence | None = None,
 ) -> list[Finding]:
     """Every finding of every rule for one loadable client, accepted gaps included.
     `scenario_estimates` are the client's recovery estimates per scenario, where the
-    caller has them."""
+    caller has them; `evidence` is what its backups did, judged as of `now` (aware;
+    default the end of `today` in UTC)."""
     ctx = Context(
         client,
         today,
         issued_terms,
         current_terms,
         estimates(client) if scenario_estimates is None else scenario_estimates,
+        dt.datetime.combine(today, dt.time.max, dt.UTC) if now is None else now,
+        Evidence() if evidence is None else evidence,
     )
     used: set[int] = set()
     findings = []

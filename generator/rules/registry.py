@@ -1,8 +1,9 @@
 """What a rule is, and every rule there is.
 
 A rule is declared once, where it is written: its code, severity, summary,
-the leg its findings stand on, whether it is checked per scenario and whether
-a client can acknowledge it. The
+the leg its findings stand on, whether it is checked per scenario, whether
+a client can acknowledge it and whether it is operational (it measures what
+happened, not what is agreed: it never blocks `issue`). The
 leg status, the acknowledgeable codes (for the loader, the JSON Schema and
 the docs) and the table of checks are read from here. Importing
 `generator.rules` declares every rule, so the registry is complete wherever
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from generator.evidence.store import Evidence
 from generator.findings import Severity
 from generator.format.model import Client, Objective, Scenario
 from generator.rules.recovery import ScenarioEstimate
@@ -24,6 +26,8 @@ Leg = Literal["backup", "disaster recovery", "business continuity"]
 LEGS: tuple[Leg, ...] = ("backup", "disaster recovery", "business continuity")
 
 Path_ = tuple[str | int, ...]
+
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +46,15 @@ class Context:
     """What the rules may look at."""
 
     client: Client
-    today: dt.date
+    today: dt.date  # the day the date rules judge by: `now`'s in the provider's time zone
     # Canonical terms of the issued version the file names, and of the file now.
     issued_terms: bytes | None = None
     current_terms: bytes | None = None
     estimates: dict[Scenario, ScenarioEstimate] = field(default_factory=dict)
+    # The moment the evidence rules judge at (aware, in the provider's time zone), and
+    # what the backups did (empty where none was imported).
+    now: dt.datetime = _NEVER
+    evidence: Evidence = field(default_factory=Evidence)
 
     def objectives(self) -> Iterator[tuple[int, Objective]]:
         dr = self.client.disaster_recovery
@@ -72,6 +80,9 @@ class Rule:
     acknowledgeable: bool
     run: Run | None  # None: found while loading, or by `check` itself
     scenario_aware: bool = False  # its findings name the scenario they concern
+    # Operational: it measures what happened (evidence, dates), not what is agreed. Its
+    # findings never block `issue` and count for `check`'s exit code only under --strict.
+    operational: bool = False
 
 
 # Codes that acknowledgements in existing files may still name, spelled as they
@@ -95,11 +106,16 @@ def declare(
     acknowledgeable: bool = False,
     run: Run | None = None,
     scenario_aware: bool = False,
+    operational: bool = False,
 ) -> Rule:
     """Adds a rule to the registry; one without `run` is found elsewhere."""
     if code in RULES:
         raise ValueError(f"the rule {code} is declared twice")
-    RULES[code] = Rule(code, severity, summary, leg, acknowledgeable, run, scenario_aware)
+    if operational and acknowledgeable:
+        raise ValueError(f"the rule {code} is operational: what happened cannot be accepted")
+    RULES[code] = Rule(
+        code, severity, summary, leg, acknowledgeable, run, scenario_aware, operational
+    )
     return RULES[code]
 
 
@@ -111,9 +127,11 @@ def rule(
     leg: Leg | None,
     acknowledgeable: bool = False,
     scenario_aware: bool = False,
+    operational: bool = False,
 ) -> Callable[[Run], Run]:
     """Declares the decorated function as the rule `code`; `scenario_aware` when it
-    checks each covered scenario and its findings name the scenario."""
+    checks each covered scenario and its findings name the scenario; `operational`
+    when it measures what happened rather than what is agreed."""
 
     def register(run: Run) -> Run:
         declare(
@@ -124,6 +142,7 @@ def rule(
             acknowledgeable=acknowledgeable,
             run=run,
             scenario_aware=scenario_aware,
+            operational=operational,
         )
         return run
 
@@ -134,6 +153,14 @@ def leg_of(code: str) -> Leg | None:
     """The leg a finding with this code stands on (None for schema codes and the agreement's)."""
     found = RULES.get(code)
     return found.leg if found else None
+
+
+def operational(code: str) -> bool:
+    """Whether a finding with this code is about what happened (evidence, dates) rather
+    than the terms: it never blocks `issue`, and fails `check` only under --strict.
+    Schema codes and unknown codes are about the file, so not operational."""
+    found = RULES.get(code)
+    return found.operational if found else False
 
 
 def acknowledgeable() -> tuple[str, ...]:

@@ -79,6 +79,9 @@ class SiteData:
     today: dt.date
     findings: list[Finding] = field(default_factory=list)
     estimates: dict[Scenario, ScenarioEstimate] = field(kw_only=True)
+    # The moment the checks judged at (aware, in the provider's time zone); None for an
+    # issued version, whose pages never depend on the build.
+    now: dt.datetime | None = field(default=None, kw_only=True)
 
 
 def banner(version: VersionInfo, client: Client) -> str:
