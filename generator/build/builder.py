@@ -193,6 +193,7 @@ class Builder:
                     self.today,
                     record.findings,
                     estimates=record.estimates,
+                    evidence=record.evidence,
                 ),
                 [],
             )
