@@ -142,7 +142,8 @@ def _size_panel(
         return round(bottom - size / highest * _PANEL_H, 2)
 
     out = [
-        f'<text class="label" x="{_LEFT - 10}" y="{top - 8}" text-anchor="end">Size protected</text>',
+        f'<text class="label" x="{_LEFT - 10}" y="{top + _PANEL_H / 2 + 4}" text-anchor="end">'
+        "Size protected</text>",
         f'<line class="grid" {_GRID} x1="{_LEFT}" y1="{bottom}" x2="{_RIGHT}" y2="{bottom}"/>',
         f'<line class="grid" {_GRID} x1="{_LEFT}" y1="{top}" x2="{_RIGHT}" y2="{top}"/>',
         f'<text class="tick" x="{_LEFT - 10}" y="{top + 4}" text-anchor="end">'
