@@ -9,6 +9,7 @@ Without chromium these tests fail (`make test` installs it).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
 import http.server
@@ -571,6 +572,79 @@ def test_a_long_system_name_is_never_cut_and_the_verdict_stays_on_screen(
     finally:
         browser.close()
     assert len(list(shots.glob("*.png"))) == 8 + 2 * len(SCENARIO_TITLES)
+
+
+# Where each backup health chart and each text drawn in it lies, and what cuts it: the
+# window, or a box around it that does not let it overflow.
+_MEASURE_RUNS = """
+(() => {
+  const width = document.documentElement.clientWidth;
+  function cut(element) {
+    const rect = element.getBoundingClientRect();
+    const found = [];
+    if (rect.left < -0.5 || rect.right > width + 0.5) {
+      found.push(`the window (0 to ${width}) cuts ${rect.left} to ${rect.right}`);
+    }
+    for (let a = element.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible') {
+        const box = a.getBoundingClientRect();
+        if (rect.left < box.left - 0.5 || rect.right > box.right + 0.5) {
+          found.push(`<${a.tagName.toLowerCase()} class="${a.getAttribute('class')}"> ` +
+                     `(${box.left} to ${box.right}) cuts ${rect.left} to ${rect.right}`);
+        }
+      }
+    }
+    return found;
+  }
+  return Array.from(document.querySelectorAll('.md-content svg.tripod-runs'), (svg) => ({
+    cut: cut(svg),
+    width: svg.getBoundingClientRect().width,
+    marks: svg.querySelectorAll('.run').length,
+    parts: Array.from(svg.querySelectorAll('text, .run, .size, .key'), (part) => ({
+      what: part.textContent.trim().slice(0, 60) || part.getAttribute('class'),
+      cut: cut(part),
+    })),
+  }));
+})()
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_backup_health_chart_is_never_cut(
+    tiny_site: TinyProject, static_server: Callable[[Path], str], tmp_path: Path
+) -> None:
+    from generator.evidence import store
+    from generator.evidence.records import Run
+
+    tiny_site.client(with_change("name: Practice server,", f'name: "{LONG_NAME}",'))
+    start = dt.datetime(2026, 9, 20, 2, tzinfo=dt.UTC)
+    runs = [
+        Run("restic", "s3:backups/acme", None, start + dt.timedelta(days=i), None,
+            "failed" if i % 17 == 5 else "warning" if i % 11 == 3 else "success",
+            (400 + i) * 10**9)
+        for i in range(67)  # the last at 02:00 on the build's day, near the right edge
+    ]  # fmt: skip
+    store.write(store.backup_file(tiny_site.root, "acme", "pms-image"), runs)
+    run = tiny_site.tripod("build")
+    assert run.code == 0, run.err
+    base = static_server(tiny_site.root / "site" / "clients" / "acme" / "current")
+    browser = DevTools(_chromium(), tmp_path / "profile", tmp_path / "chromium.log")
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    try:
+        for width in (1280, 390):
+            browser.open(base + "backups/", width, ready=_MATERIAL_READY)
+            browser.screenshot(shots / f"backups-health-{width}.png")
+            charts = browser.evaluate(_MEASURE_RUNS)
+            assert len(charts) == 1, charts
+            chart = charts[0]
+            assert chart["cut"] == [], f"at {width} px: {chart['cut']}"
+            assert chart["marks"] == 60, chart["marks"]  # 26 Sep to 25 Nov, one a day
+            for part in chart["parts"]:
+                assert part["cut"] == [], f"at {width} px, {part['what']!r}: {part['cut']}"
+    finally:
+        browser.close()
 
 
 def _every_tab(browser: DevTools, width: int, shots: Path) -> None:

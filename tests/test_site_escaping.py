@@ -146,7 +146,17 @@ markdown_extensions:
 # Where each string lands: the text of each page's article must contain these.
 PAGES: dict[str, tuple[str, ...]] = {
     "index.html": (NAME, LINK, ADMONITION, IMG, PIPES, CODE, KIOSK),
-    "backups/index.html": (NAME, IMG, PIPES, EMPHASIS, BOLD, SMILE, VAULT),
+    "backups/index.html": (
+        NAME,
+        IMG,
+        PIPES,
+        EMPHASIS,
+        BOLD,
+        SMILE,
+        VAULT,
+        f"{ADMONITION} {PASSWD}",
+        f"{EMPHASIS} {SMILE}.png",
+    ),
     "disaster-recovery/index.html": (NAME, IMG, PIPES),
     "business-continuity/index.html": (NAME, ADMONITION, AMP, ATTR, PASSWD, COMMUNICATIONS),
     "responsibilities/index.html": (NAME, AMP),
@@ -392,7 +402,29 @@ def _project(root: Path, extended: bool) -> TinyProject:
         config += f"site_url: {SITE_URL}\n"
         (root / "mkdocs.yml").write_text(config, "utf-8")
     project.client(HOSTILE)
+    _hostile_evidence(root)
     return project
+
+
+def _hostile_evidence(root: Path) -> None:
+    """Evidence whose tool, repository, note and file name are the hostile strings: the
+    backups page's health and its chart print them (the note and file name whole in a list
+    item, the tool and repository in each mark's title)."""
+    import datetime as dt
+
+    from generator.evidence import store
+    from generator.evidence.records import EvidenceFile, RestoreTest, Run
+
+    start = dt.datetime(2026, 11, 24, 2, tzinfo=dt.UTC)
+    store.write(
+        store.backup_file(root, "acme", "pms-image"),
+        [
+            Run(IMG, LINK, None, start, None, "success", 10**12),
+            Run(PIPES, VAULT, None, start.replace(hour=6), None, "failed", None),
+            RestoreTest(start.date(), "pms", "passed", "2h", f"{ADMONITION} {PASSWD}",
+                        EvidenceFile(f"{EMPHASIS} {SMILE}.png", "ab" * 32)),
+        ],
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["repository-config", "extensions-on"])
@@ -676,10 +708,15 @@ def test_dashboard_shows_client_text_as_text(built: Built, page: str) -> None:
     for table in tables(body):
         assert {len(row) for row in table} == {len(table[0])}, f"internal/{page}: {table}"
     if page == "index.html":
-        (clients,) = tables(body)
+        clients, stale = tables(body)
         assert clients[1][0] == NAME
-        (link,) = [a for a in body.all("a") if norm(a.text()) == NAME]
-        assert link.attrs["href"].endswith("clients/acme/latest/")
+        # The practice server's backup is stale: its row names the client and the backup.
+        assert stale[0] == ["Client", "Backup", "What is wrong", "Since"]
+        assert stale[1][:2] == [NAME, f"{norm(IMG)} backup"]
+        links = [a.attrs["href"] or "" for a in body.all("a") if norm(a.text()) == NAME]
+        assert len(links) == 2
+        assert links[0].endswith("clients/acme/latest/")
+        assert links[1].endswith("clients/acme/latest/backups/")
     else:
         assert [norm(h.text()) for h in body.all("h2")] == [NAME]
         (findings,) = tables(body)

@@ -195,6 +195,7 @@ class Builder:
                     record.findings,
                     estimates=record.estimates,
                     now=self.now,
+                    evidence=record.evidence,
                 ),
                 [],
             )

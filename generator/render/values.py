@@ -8,15 +8,20 @@ recovery, the responsibility matrix, who is who, what is excluded.
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
+from generator.evidence.records import RestoreTest
+from generator.evidence.store import Evidence
 from generator.findings import Finding
 from generator.format import units
-from generator.format.model import Backup, Client, Copy, Provider, Scenario
+from generator.format.model import Backup, Client, Copy, Provider, Scenario, System
 from generator.format.names import backup_name
-from generator.render import chart
+from generator.render import chart, run_chart
+from generator.render.health import STATUS_WORDS, Health, client_health
 from generator.rules import raci
 from generator.rules.options import rpo_gap
 from generator.rules.recovery import (
@@ -322,3 +327,63 @@ def _overview(
             }
         )
     return {"scenarios": shown, "rows": rows}
+
+
+def health_views(
+    client: Client, provider: Provider, evidence: Evidence, now: dt.datetime
+) -> dict[str, dict[str, Any]]:
+    """Each backup's "Backup health" as its page reads it, by backup id, as of `now` (the
+    build's moment), its times in the provider's time zone."""
+    zone = zoneinfo.ZoneInfo(provider.timezone)
+    systems = {s.id: s for s in client.systems}
+    views = {}
+    for backup_id, health in client_health(client, evidence, now, zone).items():
+        backup = health.backup
+        test = health.last_test
+        sizes = [systems[i].data.bytes for i in backup.systems if i in systems]
+        declared = int(sum(sizes)) if sizes else None
+        last, good = health.last, health.last_good
+        views[backup_id] = {
+            "health": health,
+            "state": _state(health),
+            "last_good": health.when(good.start) if good else "none imported",
+            "last": f"{health.when(last.start)}, {STATUS_WORDS[last.status]}"
+            if last
+            else "none imported",
+            "size": _size_words(health),
+            "test": _test_words(test, systems) if test else "none imported",
+            "chart": run_chart.svg(health, backup_name(client, backup), declared)
+            if health.runs
+            else None,
+        }
+    return views
+
+
+def _size_words(health: Health) -> str | None:
+    """ "640 GB on 2026-11-26 02:00": what the newest run that says protected."""
+    run = health.last_size
+    if run is None or run.bytes is None:
+        return None
+    return f"{run_chart.format_bytes(run.bytes)} on {health.shown(run.start)}"
+
+
+def _test_words(test: RestoreTest, systems: dict[str, System]) -> str:
+    """ "2026-11-20, Practice server: passed, took 2 h. Note: ..." (plain text: escaped
+    where it is printed)."""
+    system = systems[test.system].name if test.system in systems else test.system
+    said = f"{test.date}, {system}: {test.result}"
+    if test.duration:
+        said += f", took {units.format_duration(units.parse_duration(test.duration))}"
+    if test.note:
+        said += f". Note: {test.note}"
+    return said
+
+
+def _state(health: Health) -> str:
+    """The backup's state in one sentence: what is wrong, or that it runs as agreed."""
+    if not health.problems:
+        if not health.runs:
+            return "No run imported yet."
+        return "Healthy: a good run within its schedule, none of the last runs failing."
+    said = "; ".join(p.words for p in health.problems)
+    return said[:1].upper() + said[1:] + "."

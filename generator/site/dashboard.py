@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 
 from jinja2 import Environment
 
 from generator.findings import Finding
 from generator.format.model import Client, Scenario
-from generator.project.record import Portfolio
+from generator.format.names import backup_name
+from generator.project.record import Portfolio, end_of
 from generator.render import render_template
+from generator.render.health import Problem, client_health
 from generator.render.values import VERDICT_WORDS
 from generator.rules import legs, options
 from generator.rules.recovery import SCENARIO_AFTER, VERDICTS, ScenarioEstimate
@@ -75,6 +78,57 @@ def rows(portfolio: Portfolio, today: dt.date) -> list[Row]:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class BackupAlert:
+    """A stale or failing backup on the dashboard: whose, which, what is wrong, since when."""
+
+    client_id: str
+    client: str
+    backup: str
+    problems: tuple[Problem, ...]  # most urgent first
+
+    @property
+    def words(self) -> str:
+        return "; ".join(p.words for p in self.problems)
+
+    @property
+    def since(self) -> str:
+        return self.problems[0].since_shown
+
+
+def moment(portfolio: Portfolio, today: dt.date) -> dt.datetime:
+    """The moment the portfolio was checked at, in the provider's time zone."""
+    provider = portfolio.provider.model
+    zone = zoneinfo.ZoneInfo(provider.timezone if provider else "UTC")
+    now = portfolio.now if portfolio.now.year > 1 else end_of(today, provider)
+    return now.astimezone(zone)
+
+
+def backup_alerts(portfolio: Portfolio, now: dt.datetime) -> tuple[list[BackupAlert], list[str]]:
+    """Every stale or failing backup across the portfolio, most urgent first (a backup with
+    no recent good run before one whose runs fail, before a failed restore test; the
+    longest-standing first), and the backups with no evidence ("Client: backup")."""
+    provider = portfolio.provider.model
+    if provider is None:
+        return [], []
+    zone = zoneinfo.ZoneInfo(provider.timezone)
+    alerts: list[BackupAlert] = []
+    missing: list[str] = []
+    for record in portfolio.clients:
+        client = record.client
+        if client is None:
+            continue
+        for health in client_health(client, record.evidence, now, zone).values():
+            name = backup_name(client, health.backup)
+            if not health.evidence:
+                missing.append(f"{client.name}: {name}")
+            elif health.problems:
+                problems = tuple(sorted(health.problems, key=lambda p: p.rank))
+                alerts.append(BackupAlert(client.id, client.name, name, problems))
+    alerts.sort(key=lambda a: (a.problems[0].rank, a.client, a.backup))
+    return alerts, missing
+
+
 GAPS = {"rto-unachievable": options.rto_options, "rpo-unachievable": options.rpo_options}
 
 
@@ -118,8 +172,13 @@ def worst_verdict(scenarios: dict[Scenario, ScenarioEstimate], names: dict[str, 
 
 def dashboard_pages(env: Environment, portfolio: Portfolio, today: dt.date) -> dict[str, str]:
     provider = portfolio.provider.model
+    now = moment(portfolio, today)
+    alerts, no_evidence = backup_alerts(portfolio, now)
     values = {
+        "built": f"{now:%Y-%m-%d %H:%M} ({provider.timezone if provider else 'UTC'} time)",
         "rows": rows(portfolio, today),
+        "alerts": alerts,
+        "no_evidence": no_evidence,
         "today": today,
         "provider": provider,
         "provider_findings": portfolio.provider.findings,

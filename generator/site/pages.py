@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,13 @@ from typing import Any
 from jinja2 import Environment
 
 from generator.errors import UsageError
+from generator.evidence.store import Evidence
 from generator.findings import Finding
 from generator.format import units
 from generator.format.model import Client, Provider, Scenario
+from generator.project.record import end_of
 from generator.render import render_template
-from generator.render.values import facts
+from generator.render.values import facts, health_views
 from generator.rules import legs
 from generator.rules.recovery import ScenarioEstimate
 
@@ -82,6 +85,9 @@ class SiteData:
     # The moment the checks judged at (aware, in the provider's time zone); None for an
     # issued version, whose pages never depend on the build.
     now: dt.datetime | None = field(default=None, kw_only=True)
+    # What the backups actually did, for the current version's "Backup health" (a version
+    # kept for the record shows none: evidence is a record, never terms).
+    evidence: Evidence | None = field(default=None, kw_only=True)
 
 
 def banner(version: VersionInfo, client: Client) -> str:
@@ -121,7 +127,14 @@ def context(data: SiteData) -> dict[str, Any]:
         open_findings=[f for f in data.findings if f.severity in ("error", "warning")],
         next_due=_next_due,
         leg_icon={"green": "success", "amber": "warning", "red": "danger"},
+        health=None,
     )
+    if data.version.current:
+        now = data.now or end_of(data.today, data.provider)
+        values.update(
+            health=health_views(data.client, data.provider, data.evidence or Evidence(), now),
+            built=now.astimezone(zoneinfo.ZoneInfo(data.provider.timezone)),
+        )
     return values
 
 
