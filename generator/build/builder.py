@@ -25,7 +25,7 @@ from generator.errors import TripodError, UsageError
 from generator.files import Leftover, Repaired, link_tree, remove_tree, repair, swap_folder
 from generator.format.model import Client
 from generator.project.layout import Project
-from generator.project.record import ClientRecord, Portfolio, TermsRecord
+from generator.project.record import ClientRecord, Portfolio, TermsRecord, end_of
 from generator.site.engine import build_site, escape_html
 from generator.site.pages import (
     PAGES,
@@ -229,7 +229,8 @@ class Builder:
         client = record.client
         assert client is not None
         live = self.root / "clients" / client.id
-        key = keys.site(self.shared, self.project.root, record)
+        moment = self.now or end_of(self.today, record.provider)
+        key = keys.site(self.shared, self.project.root, record, moment)
         before = keys.read(live / keys.INPUTS)
         if before.get("site") == key:
             return Outcome(client.id, record.file, True, 0, cached=True)

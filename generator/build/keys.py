@@ -7,8 +7,10 @@ keys of its inputs and leaves alone what has not changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from generator.agreement.pdf import engine_versions
 from generator.files import tree_digest
 from generator.project.layout import Project
 from generator.project.record import ClientRecord
+from generator.render.health import client_health
 
 INPUTS = ".tripod-inputs"  # in each client folder
 
@@ -53,11 +56,12 @@ def shared(project: Project) -> bytes:
     return digest.digest()
 
 
-def site(common: bytes, root: Path, record: ClientRecord) -> str:
+def site(common: bytes, root: Path, record: ClientRecord, now: dt.datetime) -> str:
     """A key over everything a client's current site depends on: the project-wide
     inputs, the client's file, its archived versions, its evidence (an import
-    rebuilds its current site, and no other), and its findings, which carry the
-    date-dependent part (a test going overdue)."""
+    rebuilds its current site, and no other), its findings, which carry the
+    date-dependent part (a test going overdue), and, with evidence, what its backups'
+    health shows of the build's moment (the day, what is wrong since when)."""
     assert record.client is not None and record.agreements is not None
     digest = hashlib.sha256(common)
     digest.update((root / record.file).read_bytes())
@@ -65,6 +69,11 @@ def site(common: bytes, root: Path, record: ClientRecord) -> str:
     digest.update(tree_digest(root / "evidence" / record.client.id))
     findings = [f.as_json() for f in record.findings]
     digest.update(json.dumps(findings, sort_keys=True, default=str).encode())
+    evidence = record.evidence
+    if evidence.backups and record.provider is not None:
+        zone = zoneinfo.ZoneInfo(record.provider.timezone)
+        shown = [h.key() for h in client_health(record.client, evidence, now, zone).values()]
+        digest.update(json.dumps(shown).encode())
     return digest.hexdigest()
 
 

@@ -48,7 +48,7 @@ def issue_command(
         common.today(today),
         lambda p: provider_key(project, key, p.name),
         tsa,
-        common.now(now),
+        common.now(now, today),
     )
     where = project.display(done.folder)
     common.echo(f"issued {where}/: {done.pages} pages, terms fingerprint {done.fingerprint[:12]}")

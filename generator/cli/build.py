@@ -167,7 +167,7 @@ def build_command(
         if match is None or int(match[1]) > int(match[2]):
             raise UsageError(f"--shard {shard!r}: write K/N with 1 <= K <= N, like 2/4")
         part = (int(match[1]), int(match[2]))
-    date, moment = common.today(today), common.now(now)
+    date, moment = common.today(today), common.now(now, today)
     with common.locked(common.project(ctx), "tripod build", wait):
         code = _run_build(ctx, clients, date, jobs, part, moment)
     ctx.exit(code)
@@ -189,7 +189,7 @@ def serve_command(
     from generator.site.engine import serve
 
     project = common.project(ctx)
-    date, moment = common.today(today), common.now(now)
+    date, moment = common.today(today), common.now(now, today)
     with common.locked(project, "tripod serve", wait):
         _run_build(ctx, (), date, now=moment)
     common.echo(
@@ -201,7 +201,7 @@ def serve_command(
         # A failed rebuild is one line; the preview goes on serving the last good site.
         try:
             with common.locked(project, "tripod serve", wait):
-                _run_build(ctx, (), date, now=moment)
+                _run_build(ctx, (), date, now=common.now(now, today))
         except TripodError as e:
             common.echo(f"tripod: {e}", err=True)
 
@@ -211,6 +211,7 @@ def serve_command(
         project.root / "mkdocs.yml",
         project.templates_dir,
         project.agreements_dir,
+        project.root / "evidence",
     ]
     serve(project.root / "site", rebuild, watched, host, port)
 
@@ -242,7 +243,7 @@ def pack_command(
     from generator.project.record import check_project
 
     project = common.project(ctx)
-    report = check_project(project, (client,), common.today(today), common.now(now))
+    report = check_project(project, (client,), common.today(today), common.now(now, today))
     entry = report.clients[0]
     if report.provider.model is None or entry.client is None:
         for finding in report.findings:

@@ -66,7 +66,9 @@ def check_command(
     from generator.project.record import check_project
     from generator.rules.registry import operational
 
-    report = check_project(common.project(ctx), clients, common.today(today), common.now(now))
+    report = check_project(
+        common.project(ctx), clients, common.today(today), common.now(now, today)
+    )
     findings = report.findings
     problems = [f for f in findings if f.severity != "accepted"]
     accepted = [f for f in findings if f.severity == "accepted"]

@@ -43,12 +43,15 @@ NOW_OPTION = click.option(
 )
 
 
-def now(value: str | None) -> dt.datetime | None:
-    """--now (or TRIPOD_NOW) as given, None without one; a time without a zone is read
-    in the provider's time zone by whoever knows it."""
+def now(value: str | None, today_value: str | None = None) -> dt.datetime | None:
+    """The moment deadlines are judged at: --now (or TRIPOD_NOW) as given (a time without a
+    zone is read in the provider's time zone by whoever knows it); None where --today (or
+    TRIPOD_TODAY) names the day instead, judged at its end; else this moment."""
     text = value or os.environ.get("TRIPOD_NOW")
     if not text:
-        return None
+        if today_value or os.environ.get("TRIPOD_TODAY"):
+            return None
+        return dt.datetime.now(dt.UTC)
     try:
         return dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:

@@ -302,7 +302,9 @@ def estimate_command(
     """
     from generator.project.record import check_project
 
-    report = check_project(common.project(ctx), (client,), common.today(today), common.now(now))
+    report = check_project(
+        common.project(ctx), (client,), common.today(today), common.now(now, today)
+    )
     entry = report.clients[0]
     if entry.client is None:
         for finding in entry.findings:

@@ -2,9 +2,10 @@
 
 Declared once for the client's backups page and the provider's dashboard: the
 last good run, the last run, the last restore test, and what is wrong, if
-anything (stale, failing, a failed restore test), each with since when. Every
-age is measured from the build's moment, never from the reader's clock: a page
-is static, and "31 h ago" would be wrong the next morning.
+anything (stale, failing, a failed restore test), each with since when. What is
+wrong is judged at the build's moment; what a page prints is dates and times,
+never "31 h ago", which would be wrong the next morning, and the day of the
+build, so that a rebuild later the same day has nothing to change.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Literal
 
 from generator.evidence.records import RestoreTest, Run, Status
@@ -81,9 +81,16 @@ class Health:
         return self.tests[-1] if self.tests else None
 
     @property
+    def edge(self) -> dt.datetime:
+        """The end of the build's day, where the chart ends: a page shows its day, never the
+        minute it was built, so a rebuild the same day changes nothing."""
+        day = self.now.astimezone(self.zone).date()
+        return dt.datetime.combine(day, dt.time.max, self.zone)
+
+    @property
     def recent(self) -> tuple[Run, ...]:
-        """The runs the chart shows: those that started in the last 60 days."""
-        start = self.now - WINDOW
+        """The runs the chart shows: those that started in the 60 days up to the build's day."""
+        start = self.edge - WINDOW
         return tuple(r for r in self.runs if r.start >= start)
 
     @property
@@ -95,21 +102,10 @@ class Health:
         """A moment in the provider's time zone: "2026-11-26 02:00"."""
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
 
-    def ago(self, moment: dt.datetime) -> str:
-        """How long before the build a moment was: "31 h", "3 d 4 h", "20 min"."""
-        return span(self.now - moment)
-
-    def when(self, moment: dt.datetime) -> str:
-        """ "2026-11-26 02:00 (31 h before this page was built)"."""
-        return f"{self.shown(moment)} ({self.ago(moment)} before this page was built)"
-
-
-def span(delta: dt.timedelta) -> str:
-    """A length of time in whole units: "20 min", "31 h", "3 d 4 h"."""
-    minutes = max(0, int(delta.total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    return format_hours(Fraction(minutes // 60))
+    def key(self) -> list[object]:
+        """What the page shows that depends on the build's moment, not on the evidence:
+        the build's day and what is wrong since when (a build's cache keys on it)."""
+        return [self.edge.date().isoformat(), [(p.kind, p.since_shown) for p in self.problems]]
 
 
 def backup_health(
@@ -147,7 +143,7 @@ def _stale(h: Health) -> Problem | None:
         return Problem("stale", words, first, h.shown(first))
     if h.now - good.start <= every + STALE_AFTER:
         return None
-    words = f"stale: no successful run for {h.ago(good.start)} (it runs every {interval})"
+    words = f"stale: no successful run since {h.shown(good.start)} (it runs every {interval})"
     return Problem("stale", words, good.start, h.shown(good.start))
 
 

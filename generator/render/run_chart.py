@@ -78,7 +78,7 @@ def _words(health: Health, run: Run) -> Markup:
 def svg(health: Health, name: str, declared: int | None = None) -> Markup:
     """The chart of one backup's recent runs, named `name` in its title (text from the
     file, escaped); `declared` is the data its systems are declared to hold, in bytes."""
-    now = health.now
+    now = health.edge
     start = now - WINDOW
     recent = health.recent
     sized = [r for r in recent if r.bytes is not None]

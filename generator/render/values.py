@@ -346,8 +346,8 @@ def health_views(
         views[backup_id] = {
             "health": health,
             "state": _state(health),
-            "last_good": health.when(good.start) if good else "none imported",
-            "last": f"{health.when(last.start)}, {STATUS_WORDS[last.status]}"
+            "last_good": health.shown(good.start) if good else "none imported",
+            "last": f"{health.shown(last.start)}, {STATUS_WORDS[last.status]}"
             if last
             else "none imported",
             "size": _size_words(health),

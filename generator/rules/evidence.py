@@ -171,9 +171,10 @@ def rpo_breached(ctx: Context) -> Iterator[Hit]:
         takes = f" (a run usually takes {format_hours(_hours(usual))})" if usual else ""
         yield Hit(
             at,
-            f"{system.name}: the newest {what} started {_when(ctx, run.start)} "
-            f"({format_hours(_hours(ctx.now - run.start))} ago), RPO {format_hours(rpo.hours)}"
-            f"{takes}",
+            # No "N h ago": the message stays the same until a newer run, and so does
+            # every page that shows it.
+            f"{system.name}: the newest {what} started {_when(ctx, run.start)}, longer ago "
+            f"than its RPO of {format_hours(rpo.hours)}{takes}",
             f"check the {backup_name(ctx.client, backup)} job and that its runs reach "
             f"{'a' if system.hosting == 'cloud' else 'the offsite'} copy, then import newer "
             "evidence (tripod import)",
