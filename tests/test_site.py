@@ -33,7 +33,7 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> TinyProject:
     root = tmp_path_factory.mktemp("examples")
     for name in ("provider.yaml",):
         shutil.copy(REPO / name, root / name)
-    for name in ("clients", "certs"):
+    for name in ("clients", "certs", "evidence"):
         shutil.copytree(REPO / name, root / name)
     if (REPO / "agreements").is_dir():
         shutil.copytree(REPO / "agreements", root / "agreements")
@@ -316,6 +316,8 @@ def test_golden_markdown(request: pytest.FixtureRequest, tmp_path: Path) -> None
         TODAY,
         entry.findings,
         estimates=entry.estimates,
+        now=report.now,
+        evidence=entry.evidence,
     )
     write_pages(environment(REPO / "templates"), data, tmp_path, tmp_path / "no-assets")
     golden = REPO / "tests" / "golden" / "harbour-dental"
@@ -720,3 +722,21 @@ def test_the_pack_holds_the_countersigned_agreement(examples: TinyProject) -> No
         name for name, field in fields.items() if field.get("/FT") == "/Sig" and field.get("/V")
     )
     assert signed == ["Client", "Provider"]
+
+
+def test_the_examples_show_what_their_backups_did(examples: TinyProject) -> None:
+    harbour = page_text(site(examples, "harbour-dental", "backups"))
+    assert "Backup health" in harbour
+    assert "Last good run: 2026-11-25 22:00" in harbour
+    assert "Last restore test: 2026-11-18, Practice management server: passed, took 3 h" in harbour
+    # Microsoft 365 mail has no evidence yet: said so, not judged.
+    assert "No evidence imported yet" in harbour
+    # Lawson & Reid's offsite backup stopped on 21 November: the checks catch it, and
+    # the overview's backup leg is down.
+    lawson = page_text(site(examples, "lawson-reid"))
+    assert (
+        "Backup: not standing Document management server: the newest offsite backup "
+        "started 2026-11-21 23:30, longer ago than its RPO of 24 h" in lawson
+    )
+    backups = page_text(site(examples, "lawson-reid", "backups"))
+    assert "Stale: no successful run since 2026-11-21 23:30 (it runs every 24 h)" in backups

@@ -96,7 +96,7 @@ def test_a_backup_without_a_name_changes_no_terms(tmp_path: Path) -> None:
 def examples(tmp_path_factory: pytest.TempPathFactory) -> TinyProject:
     root = tmp_path_factory.mktemp("examples")
     shutil.copy(REPO / "provider.yaml", root / "provider.yaml")
-    for name in ("clients", "certs", "agreements"):
+    for name in ("clients", "certs", "agreements", "evidence"):
         shutil.copytree(REPO / name, root / name)
     project = TinyProject(root)
     run = project.tripod("build")
