@@ -277,6 +277,21 @@ def restore_hours(size: Size, rate: Throughput) -> Fraction:
     return size.bytes / rate.bytes_per_second / _HOUR
 
 
+def format_bytes(size: Fraction | int | float) -> str:
+    """A size in decimal units, as the files write them: "640 GB", "1.2 TB", "0 B"."""
+    value = Fraction(size)
+    for unit, factor in (
+        ("PB", 10**15),
+        ("TB", 10**12),
+        ("GB", 10**9),
+        ("MB", 10**6),
+        ("KB", 10**3),
+    ):
+        if value >= factor:
+            return f"{float(value / factor):.1f}".removesuffix(".0") + f" {unit}"
+    return f"{int(value)} B"
+
+
 def format_hours(hours: Fraction | float) -> str:
     """Hours with one decimal below 72 h, else days and hours: '44.4 h', '3 d 8 h'.
     Some time that rounds to nothing is 'under 0.1 h', never '0 h'."""

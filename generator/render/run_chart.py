@@ -15,6 +15,7 @@ from collections.abc import Callable
 from markupsafe import Markup
 
 from generator.evidence.records import Run, Status
+from generator.format.units import format_bytes
 from generator.render import text
 from generator.render.health import STATUS_WORDS, WINDOW, Health
 
@@ -34,16 +35,6 @@ _TOP = 30
 _PANEL_H = 80
 _CHAR_W = 7.2
 _TICK_DAYS = 10
-
-
-def format_bytes(size: int | float) -> str:
-    """A size in decimal units, as the files write them: "640 GB", "1.2 TB", "0 B"."""
-    value = float(size)
-    for unit, factor in (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if value >= factor:
-            shown = f"{value / factor:.1f}".removesuffix(".0")
-            return f"{shown} {unit}"
-    return f"{int(value)} B"
 
 
 def _mark(status: Status, x: float, y: float, words: Markup | None, kind: str = "run") -> str:

@@ -364,7 +364,7 @@ def _size_words(health: Health) -> str | None:
     run = health.last_size
     if run is None or run.bytes is None:
         return None
-    return f"{run_chart.format_bytes(run.bytes)} on {health.shown(run.start)}"
+    return f"{units.format_bytes(run.bytes)} on {health.shown(run.start)}"
 
 
 def _test_words(test: RestoreTest, systems: dict[str, System]) -> str:

@@ -18,7 +18,7 @@ from generator.evidence.store import EvidenceError
 from generator.findings import Finding
 from generator.format.model import Backup, Client, System
 from generator.format.names import backup_name
-from generator.format.units import Duration, Size, format_hours
+from generator.format.units import Duration, Size, format_bytes, format_hours
 from generator.rules.recovery import SCENARIO_AFTER, estimates
 from generator.rules.registry import Context, Hit, Path_, declare, rule
 
@@ -89,14 +89,6 @@ def _hours(delta: dt.timedelta) -> Fraction:
 def _when(ctx: Context, moment: dt.datetime) -> str:
     """A moment as the provider reads it: in its time zone, to the minute."""
     return moment.astimezone(ctx.now.tzinfo).strftime("%Y-%m-%d %H:%M")
-
-
-def size_text(size: Fraction) -> str:
-    """Bytes for people, in decimal units: "640 GB", "1.2 TB"."""
-    for unit, factor in (("PB", 10**15), ("TB", 10**12), ("GB", 10**9), ("MB", 10**6)):
-        if size >= factor:
-            return f"{float(size / factor):.1f}".removesuffix(".0") + f" {unit}"
-    return f"{float(size):.0f} B"
 
 
 def _survives_site_loss(system: System, run: Run, backup: Backup) -> bool:
@@ -214,7 +206,9 @@ def backup_failing(ctx: Context) -> Iterator[Hit]:
 def _grown(client: Client, backup: Backup, ratio: Fraction) -> Client:
     """The client with each system the backup covers scaled by `ratio`."""
     systems = tuple(
-        s.model_copy(update={"data": Size(s.data.bytes * ratio, size_text(s.data.bytes * ratio))})
+        s.model_copy(
+            update={"data": Size(s.data.bytes * ratio, format_bytes(s.data.bytes * ratio))}
+        )
         if s.id in backup.systems
         else s
         for s in client.systems
@@ -263,10 +257,10 @@ def data_grown(ctx: Context) -> Iterator[Hit]:
                 clauses.append(clause)
         one = systems[0] if len(systems) == 1 else None
         head = one.name if one else backup_name(ctx.client, backup)
-        said = str(one.data) if one else size_text(declared)
+        said = str(one.data) if one else format_bytes(declared)
         yield Hit(
             ("systems", ctx.system_index(one.id), "data") if one else ("backups", i, "systems"),
-            f"{head}: declared {said}, the last backup protected {size_text(measured)}"
+            f"{head}: declared {said}, the last backup protected {format_bytes(measured)}"
             + "".join(f"; {c}" for c in clauses),
             "if the data really grew, update data in the file (the estimates and the terms "
             "change with it); otherwise check what the backup now includes",
