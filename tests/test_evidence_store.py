@@ -101,6 +101,11 @@ def test_any_merge_order_gives_the_same_file(records: list[Run], rnd: object) ->
             "f:2:113: bytes must be a whole number, 0 or more",
         ),
         ('{"type":"dr-test","date":"2026-11-31","scenario":"site-loss","measured":{}}', "f:2:19:"),
+        (
+            '{"type":"run","tool":"t","repository":"","id":null,"start":"2026-13-20T02:00:00Z",'
+            '"end":null,"status":"success","bytes":null,"copy":null}',
+            "f:2:52: start must be a UTC time",
+        ),
     ],
 )
 def test_a_broken_line_is_refused_with_its_line_and_column(line: str, where: str) -> None:

@@ -9,7 +9,9 @@ fail `check` only under --strict.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
@@ -61,15 +63,19 @@ def unreadable(problems: Iterable[EvidenceError], client_id: str) -> list[Findin
 
 
 def runs_until(ctx: Context, backup: Backup) -> tuple[Run, ...]:
-    """The backup's runs that started by the moment of the check, oldest first."""
+    """The backup's runs that started by the moment of the check, oldest first (the file
+    keeps them sorted by start)."""
     found = ctx.evidence.of(backup.id)
-    return tuple(r for r in found.runs if r.start <= ctx.now) if found else ()
+    if not found:
+        return ()
+    return found.runs[: bisect.bisect_right(found.runs, ctx.now, key=lambda r: r.start)]
 
 
 def usual_duration(runs: Iterable[Run]) -> dt.timedelta:
     """How long the backup usually takes: the median duration of its newest ten runs
     whose end is known (oldest first in `runs`), 0 where none is."""
-    durations = sorted([d for r in runs if (d := r.duration) is not None][-USUAL_RUNS:])
+    newest = (d for r in reversed(tuple(runs)) if (d := r.duration) is not None)
+    durations = sorted(itertools.islice(newest, USUAL_RUNS))
     if not durations:
         return dt.timedelta(0)
     middle = len(durations) // 2
@@ -135,9 +141,15 @@ def rpo_breached(ctx: Context) -> Iterator[Hit]:
             runs = runs_until(ctx, backup)
             judged = judged or bool(runs)
             usual = usual_duration(runs)
-            proving = [r for r in runs if r.succeeded and _survives_site_loss(system, r, backup)]
-            if proving:
-                newest = max(proving, key=lambda r: r.start)
+            newest = next(
+                (
+                    r
+                    for r in reversed(runs)
+                    if r.succeeded and _survives_site_loss(system, r, backup)
+                ),
+                None,
+            )
+            if newest is not None:
                 deadline = newest.start + _delta(rpo) + usual
                 if best is None or deadline > best[0]:
                     best = (deadline, newest, backup, usual)
@@ -183,7 +195,7 @@ def rpo_breached(ctx: Context) -> Iterator[Hit]:
 )
 def backup_failing(ctx: Context) -> Iterator[Hit]:
     for i, backup in enumerate(ctx.client.backups):
-        runs = sorted(runs_until(ctx, backup), key=lambda r: r.start)
+        runs = runs_until(ctx, backup)
         last = runs[-3:]
         if len(last) < 3 or any(r.succeeded for r in last):
             continue
