@@ -214,9 +214,11 @@ def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> N
         "meets every RTO 0 0 2 0 "
         "v2, signed by both parties v3 (terms changed) 2026-10-31, ended" in text
     )
+    # Ridgeline's two warnings: the CAD drawings outgrew what the file declares (from its
+    # evidence), and its DR test is overdue.
     assert (
         "Ridgeline Fabrication 🟠 backup 🟠 disaster recovery 🟢 business continuity "
-        "CAD drawings file server: no copy survives after ransomware 0 1 1 1 none issued v2" in text
+        "CAD drawings file server: no copy survives after ransomware 0 2 1 1 none issued v2" in text
     )
     page = html.unescape((examples.root / "site" / "internal" / "index.html").read_text())
     assert 'href="../clients/lawson-reid/latest/"' in page
