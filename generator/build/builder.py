@@ -37,6 +37,7 @@ from generator.site.pages import (
     write_pages,
 )
 from generator.terms.changelog import changelog
+from generator.terms.lifecycle import Lifecycle
 
 DRAFT = "agreement-draft.pdf"
 
@@ -183,7 +184,13 @@ class Builder:
         differ = record.terms_differ
         changes = tuple(changelog(issued[-1].terms, record.terms.data)) if differ else ()
         current = VersionInfo(
-            "current", True, listed, differ, changes, DRAFT if packed else f"../{DRAFT}"
+            "current",
+            True,
+            listed,
+            differ,
+            changes,
+            DRAFT if packed else f"../{DRAFT}",
+            record.lifecycle(self.today),
         )
         result: list[tuple[SiteData, list[tuple[str, Path]]]] = [
             (
@@ -243,7 +250,7 @@ class Builder:
             for data, documents in versions:
                 label = data.version.label
                 out = stage / label
-                entries.append(_version_entry(data, client, versions[0][0].version.issued))
+                entries.append(_version_entry(data, client, versions[0][0].version.lifecycle))
                 was = before.get("versions", {}).get(label)
                 if (
                     not data.version.current
@@ -323,19 +330,16 @@ _REDIRECT = """<!doctype html>
 """
 
 
-def _version_entry(
-    data: SiteData, client: Client, issued: tuple[IssuedVersion, ...]
-) -> dict[str, object]:
+def _version_entry(data: SiteData, client: Client, life: Lifecycle | None) -> dict[str, object]:
     version = data.version
     if version.current:
-        in_force = version.in_force
-        draft = in_force is None or version.terms_differ
+        draft = version.newest is None or version.terms_differ
         title = f"current (draft of v{client.agreement.version})" if draft else "current"
         return {"version": "current", "title": title, "aliases": ["latest"]}
-    newest = issued[-1] if issued else None
     title = version.label
-    if newest is not None and version.label == f"v{newest.number}":
-        title += " (in force)" if newest.executed else " (awaiting the client's signature)"
+    standing = life.of(int(version.label[1:])) if life else None
+    if standing is not None and standing.state in ("in force", "awaiting the client's signature"):
+        title += f" ({standing.state})"
     return {"version": version.label, "title": title, "aliases": []}
 
 

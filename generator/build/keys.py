@@ -59,7 +59,7 @@ def shared(project: Project) -> bytes:
 def site(common: bytes, root: Path, record: ClientRecord, now: dt.datetime) -> str:
     """A key over everything a client's current site depends on: the project-wide
     inputs, the client's file, its archived versions, its evidence (an import
-    rebuilds its current site, and no other), its findings, which carry the
+    rebuilds its current site, and no other), the agreement's lifecycle on the day, its findings, which carry the
     date-dependent part (a test going overdue), and, with evidence, what its backups'
     health shows of the build's moment (the day, what is wrong since when)."""
     assert record.client is not None and record.agreements is not None
@@ -69,6 +69,9 @@ def site(common: bytes, root: Path, record: ClientRecord, now: dt.datetime) -> s
     digest.update(tree_digest(root / "evidence" / record.client.id))
     findings = [f.as_json() for f in record.findings]
     digest.update(json.dumps(findings, sort_keys=True, default=str).encode())
+    # The agreement's state on the day: a version taking effect changes no finding.
+    life = record.lifecycle(now.date())
+    digest.update(json.dumps([life.sentence, *(s.words for s in life.versions)]).encode())
     evidence = record.evidence
     if evidence.backups and record.provider is not None:
         zone = zoneinfo.ZoneInfo(record.provider.timezone)

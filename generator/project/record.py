@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,9 +34,10 @@ from generator.project.layout import Project
 from generator.rules import evidence as evidence_rules
 from generator.rules.check import check
 from generator.rules.recovery import ScenarioEstimate, estimates
-from generator.rules.registry import acknowledgeable
+from generator.rules.registry import AgreementFacts, acknowledgeable
 from generator.terms import archive
 from generator.terms import canonical as terms
+from generator.terms import lifecycle as lifecycle_
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,6 +167,37 @@ class ClientRecord:
         """Whether the file's terms differ from the newest issued version's."""
         return bool(self.issued) and self.issued[-1].canonical != self.terms.canonical
 
+    @cached_property
+    def lifecycle_versions(self) -> list[lifecycle_.Version]:
+        """What the lifecycle needs of each issued version. Only the newest, when not
+        executed, has its issue date read (the provider's signing time in its PDF): no
+        other version's is ever shown or judged."""
+        found = []
+        zone = zoneinfo.ZoneInfo(self.provider.timezone if self.provider else "UTC")
+        for i, v in enumerate(self.issued):
+            signed_at = v.signed_at if i == len(self.issued) - 1 and not v.executed else None
+            signed_on = signed_at.astimezone(zone).date() if signed_at else None
+            found.append(
+                lifecycle_.Version(v.number, v.effective, v.last_day, v.executed, signed_on)
+            )
+        return found
+
+    def lifecycle(self, today: dt.date) -> lifecycle_.Lifecycle:
+        """Each issued version's state on `today`, and the agreement's in one sentence."""
+        return lifecycle_.lifecycle(self.lifecycle_versions, today)
+
+    def agreement_facts(self, today: dt.date) -> AgreementFacts:
+        """The lifecycle on `today` as the rules read it."""
+        life = self.lifecycle(today)
+        now, waiting = life.in_force, life.awaiting
+        return AgreementFacts(
+            (now.number, now.end) if now else None,
+            life.later_executed,
+            life.ended_on,
+            (waiting.number, waiting.version.signed_on) if waiting else None,
+            self.issued[-1].number if self.issued else 0,
+        )
+
     def before(self, number: int) -> archive.Issued | None:
         """The newest issued version before version `number`."""
         earlier = [v for v in self.issued if v.number < number]
@@ -250,8 +283,6 @@ def check_project(
 
 def end_of(today: dt.date, provider: model.Provider | None) -> dt.datetime:
     """The last moment of a day in the provider's time zone (UTC without a provider)."""
-    import zoneinfo
-
     zone = zoneinfo.ZoneInfo(provider.timezone if provider else "UTC")
     return dt.datetime.combine(today, dt.time.max, zone)
 
@@ -290,10 +321,12 @@ def _check_project(
         client = loaded.model
         if client is not None:
             current = issued = None
+            facts = None
             if provider.model is not None:
                 issued = project.issued_terms(client.id, client.agreement.version)
                 if issued is not None:
                     current = record.terms.canonical
+                facts = record.agreement_facts(today)
             evidence, unreadable = record.evidence_read
             record.findings += check(
                 client,
@@ -305,6 +338,7 @@ def _check_project(
                 record.estimates,
                 now=moment,
                 evidence=evidence,
+                agreement=facts,
             )
             record.findings += evidence_rules.unreadable(unreadable, client.id)
         records.append(record)

@@ -32,7 +32,16 @@ from generator.rules.recovery import (
     phase_words,
     surviving,
 )
-from generator.rules.registry import RULES, Context, Hit, Path_, declare, meaning, rule
+from generator.rules.registry import (
+    RULES,
+    AgreementFacts,
+    Context,
+    Hit,
+    Path_,
+    declare,
+    meaning,
+    rule,
+)
 
 declare(
     "secret-like-value",
@@ -577,10 +586,12 @@ def check(
     *,
     now: dt.datetime | None = None,
     evidence: Evidence | None = None,
+    agreement: AgreementFacts | None = None,
 ) -> list[Finding]:
     """Every finding of every rule for one loadable client, accepted gaps included.
     `scenario_estimates` are the client's recovery estimates per scenario, where the
-    caller has them; `evidence` is what its backups did, judged as of `now` (aware;
+    caller has them; `agreement` is the agreement's standing on `today`; `evidence` is
+    what its backups did, judged as of `now` (aware;
     default the end of `today` in UTC)."""
     ctx = Context(
         client,
@@ -590,6 +601,7 @@ def check(
         estimates(client) if scenario_estimates is None else scenario_estimates,
         dt.datetime.combine(today, dt.time.max, dt.UTC) if now is None else now,
         Evidence() if evidence is None else evidence,
+        AgreementFacts() if agreement is None else agreement,
     )
     used: set[int] = set()
     findings = []

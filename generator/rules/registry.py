@@ -41,6 +41,21 @@ class Hit:
     scenario: Scenario | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AgreementFacts:
+    """The agreement's standing on the day checked, as the lifecycle (`terms.lifecycle`,
+    above the rules) works it out: plain data, so the rules need not read the archive."""
+
+    # The version in force and the last day it is in force.
+    in_force: tuple[int, dt.date] | None = None
+    later_executed: bool = False  # a version after the one in force is executed
+    ended_on: dt.date | None = None  # none in force, but an executed one was until then
+    # The newest issued version when it awaits the client's signature, and the day the
+    # provider signed it (None where unknown).
+    awaiting: tuple[int, dt.date | None] | None = None
+    newest: int = 0  # the newest issued version's number (0: none issued)
+
+
 @dataclass(slots=True)
 class Context:
     """What the rules may look at."""
@@ -55,6 +70,7 @@ class Context:
     # what the backups did (empty where none was imported).
     now: dt.datetime = _NEVER
     evidence: Evidence = field(default_factory=Evidence)
+    agreement: AgreementFacts = field(default_factory=AgreementFacts)
 
     def objectives(self) -> Iterator[tuple[int, Objective]]:
         dr = self.client.disaster_recovery

@@ -17,10 +17,8 @@ from generator.render.health import Problem, client_health
 from generator.render.values import VERDICT_WORDS
 from generator.rules import legs, options
 from generator.rules.recovery import SCENARIO_AFTER, VERDICTS, ScenarioEstimate
-from generator.terms import archive
 
 OVERDUE = ("restore-test-overdue", "dr-test-overdue", "bc-review-overdue")
-NEARING_END = dt.timedelta(days=60)
 
 
 @dataclass(slots=True)
@@ -34,10 +32,8 @@ class Row:
     findings: list[Finding]
     legs: dict[str, str] = field(default_factory=dict)  # leg -> colour
     draft: int | None = None
-    in_force: str = "none issued"
+    agreement: str = "No agreement has been issued yet."  # the lifecycle's sentence
     terms_differ: bool = False
-    term_end: dt.date | None = None
-    term_note: str = ""
     recovery: str = ""  # the worst verdict across the covered scenarios, in words
     # Each RTO or RPO gap with every option that would close it, best first.
     quotes: list[tuple[Finding, list[str]]] = field(default_factory=list)
@@ -65,15 +61,8 @@ def rows(portfolio: Portfolio, today: dt.date) -> list[Row]:
         row.recovery = worst_verdict(record.estimates, {s.id: s.name for s in client.systems})
         row.quotes = quotes(client, record.estimates, record.findings)
         if record.issued:
-            newest = record.issued[-1]
-            row.in_force = f"v{newest.number}, {newest.signature_state}"
+            row.agreement = record.lifecycle(today).sentence
             row.terms_differ = record.terms_differ
-            agreement = archive.client_of(newest).agreement
-            row.term_end = agreement.last_day
-            if row.term_end < today:
-                row.term_note = "ended"
-            elif row.term_end - today <= NEARING_END:
-                row.term_note = f"ends in {(row.term_end - today).days} days"
         result.append(row)
     return result
 

@@ -26,6 +26,7 @@ from generator.render import render_template
 from generator.render.values import facts, health_views
 from generator.rules import legs
 from generator.rules.recovery import ScenarioEstimate
+from generator.terms.lifecycle import Lifecycle
 
 # (title, file, template): the site's navigation, in order. Titles are fixed
 # words, never text from a client file.
@@ -66,9 +67,12 @@ class VersionInfo:
     terms_differ: bool = False
     changelog: tuple[str, ...] = ()
     draft: str | None = None  # link to the draft agreement PDF, from a page
+    # For the current version: each issued version's state on the build's day. None for
+    # an issued version kept for the record, whose pages never depend on the date.
+    lifecycle: Lifecycle | None = None
 
     @property
-    def in_force(self) -> IssuedVersion | None:
+    def newest(self) -> IssuedVersion | None:
         return self.issued[-1] if self.issued else None
 
 
@@ -91,25 +95,25 @@ class SiteData:
 
 
 def banner(version: VersionInfo, client: Client) -> str:
-    """The line across the top of every page: which version this is and what is in force."""
-    in_force = version.in_force
+    """The line across the top of every page: which version this is and, for the current
+    one, the lifecycle's sentence (the agreement page and the dashboard say the same)."""
+    newest = version.newest
     if not version.current:
-        newest = f" Version {in_force.number} is the newest." if in_force else ""
+        also = f" Version {newest.number} is the newest." if newest else ""
         return (
-            f"This is agreement version {version.label[1:]} as issued, kept for the record.{newest}"
+            f"This is agreement version {version.label[1:]} as issued, kept for the record.{also}"
         )
-    if in_force is None:
+    if newest is None:
         return (
             f"No agreement has been issued yet: this documentation describes the draft of "
             f"version {client.agreement.version}."
         )
-    text = f"Agreement version {in_force.number} is in force ({in_force.signature_state})."
+    text = version.lifecycle.sentence if version.lifecycle else ""
     if version.terms_differ:
         text += (
-            f" The terms below differ from it: they are the draft of version "
-            f"{client.agreement.version}, not yet issued."
+            f" The terms below are the draft of version {client.agreement.version}, not yet issued."
         )
-    return text
+    return text.strip()
 
 
 def _next_due(last: dt.date | None, every: units.Duration) -> dt.date | None:

@@ -17,13 +17,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from generator.errors import UsageError
-from generator.format.model import Client, Provider
+from generator.format.model import Agreement, Client, Provider
 from generator.terms import canonical as terms_
 
 TERMS = "terms.json"
 SIGNED = "agreement-signed.pdf"  # signed by the provider
 EXECUTED = "agreement-executed.pdf"  # countersigned by the client
 _VERSION = re.compile(r"v([1-9][0-9]*)")
+# The signing time pyHanko writes in the signature dictionary, `D:` written `D\072` or not.
+_SIGNED_AT = re.compile(rb"/M\s*\(D(?::|\\072)?(\d{14})(Z|[+-]\d\d'?\d\d)?")
 
 
 class ArchiveError(UsageError):
@@ -48,6 +50,35 @@ class Issued:
     @property
     def effective(self) -> dt.date:
         return dt.date.fromisoformat(self.terms["client"]["agreement"]["effective"])
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day of the version's term."""
+        agreement = self.terms["client"]["agreement"]
+        try:
+            return Agreement.model_validate(_tuples(agreement)).last_day
+        except ValidationError as e:
+            raise ArchiveError(f"{self.folder / TERMS} does not hold an agreement's term") from e
+
+    @property
+    def signed_at(self) -> dt.datetime | None:
+        """When the provider signed: the signing time in the provider's signature of
+        the signed PDF (the first signature in the file), or None where none is found.
+        The archive records no other issue date."""
+        try:
+            data = (self.folder / SIGNED).read_bytes()
+        except OSError:
+            return None
+        found = _SIGNED_AT.search(data, data.find(b"/ByteRange"))
+        if found is None:
+            return None
+        when = dt.datetime.strptime(found[1].decode(), "%Y%m%d%H%M%S")
+        offset = (found[2] or b"Z").decode().replace("'", "")
+        if offset == "Z":
+            return when.replace(tzinfo=dt.UTC)
+        sign = 1 if offset[0] == "+" else -1
+        delta = dt.timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
+        return when.replace(tzinfo=dt.timezone(sign * delta))
 
     @property
     def executed(self) -> bool:
