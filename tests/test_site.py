@@ -211,14 +211,15 @@ def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> N
     text = page_text(examples.root / "site" / "internal" / "index.html")
     assert (
         "Harbour Dental Group 🟢 backup 🟠 disaster recovery 🟢 business continuity "
-        "meets every RTO 0 0 2 0 "
-        "v2, signed by both parties v3 (terms changed) 2026-10-31, ended" in text
+        "meets every RTO 1 0 2 0 "
+        "The agreement ended on 2026-10-31: no version is in force. v3 (terms changed)" in text
     )
     # Ridgeline's two warnings: the CAD drawings outgrew what the file declares (from its
     # evidence), and its DR test is overdue.
     assert (
         "Ridgeline Fabrication 🟠 backup 🟠 disaster recovery 🟢 business continuity "
-        "CAD drawings file server: no copy survives after ransomware 0 2 1 1 none issued v2" in text
+        "CAD drawings file server: no copy survives after ransomware 0 2 1 1 No agreement has been issued yet. v2"
+        in text
     )
     page = html.unescape((examples.root / "site" / "internal" / "index.html").read_text())
     assert 'href="../clients/lawson-reid/latest/"' in page
@@ -339,10 +340,13 @@ def test_issued_versions_are_listed_with_their_signed_pdfs(tiny_site: TinyProjec
     tiny_site.write("agreements/acme/v1/agreement-signed.pdf", pdf)
     tiny_site.client(with_change("  version: 1\n", "  version: 2\n").replace("rto: 8h", "rto: 12h"))
     assert tiny_site.tripod("build").code == 0
-    for version in ("current", "v1"):
+    for version, state in (
+        ("current", "awaiting the client's signature"),
+        ("v1", "signed by the provider, awaiting the client's signature"),
+    ):
         page = site(tiny_site, "acme", "agreement", version)
         text = page_text(page)
-        assert "1 2026-11-01 signed by the provider, awaiting the client's signature" in text
+        assert f"1 2026-11-01 {state}" in text
         link = re.search(
             r'<a href="([^"]+)">Agreement signed by the provider</a>',
             html.unescape(page.read_text()),
@@ -351,8 +355,11 @@ def test_issued_versions_are_listed_with_their_signed_pdfs(tiny_site: TinyProjec
         assert (page.parent / link.group(1)).resolve().read_bytes() == pdf
     assert "Version 2 (draft)" in page_text(site(tiny_site, "acme", "agreement"))
     assert (
-        "Agreement version 1 is in force (signed by the provider, awaiting the client's signature). The terms below differ from it"
+        "No version of the agreement is in force: none is signed by both parties. Version 1 awaits the client's signature (issued "
         in page_text(site(tiny_site, "acme"))
+    )
+    assert "The terms below are the draft of version 2, not yet issued." in page_text(
+        site(tiny_site, "acme")
     )
     assert "This is agreement version 1 as issued, kept for the record." in page_text(
         site(tiny_site, "acme", "", "v1")
@@ -365,14 +372,14 @@ def test_the_example_agreements_show_versions_changelog_and_signed_downloads(
     folder = examples.root / "site" / "clients" / "harbour-dental"
     assert [v["title"] for v in json.loads((folder / "versions.json").read_text())] == [
         "current (draft of v3)",
-        "v2 (in force)",
+        "v2",  # ended on 2026-10-31
         "v1",
     ]
     current = page_text(site(examples, "harbour-dental", "agreement"))
-    assert "2 2025-11-01 signed by both parties" in current
-    assert "1 2024-11-01 signed by the provider, awaiting the client's signature" in current
+    assert "2 2025-11-01 executed, ended on 2026-10-31" in current
+    assert "1 2024-11-01 never executed (replaced by version 2)" in current
     assert (
-        "Changes from version 2, in force Agreement: effective date 2025-11-01 → 2026-11-01"
+        "Changes from version 2, the newest issued Agreement: effective date 2025-11-01 → 2026-11-01"
         in current
     )
     assert "Microsoft 365 mail: RTO 24 h → 8 h" in current
