@@ -292,7 +292,7 @@ def test_version_selector_works_from_a_plain_web_server(
         assert dom.title == "Acme Dental"
         assert _selector(dom) == (shown, items), page
         banner = dom.one("md-banner__inner").text
-        assert banner.startswith("Agreement version 1 is in force"), banner
+        assert banner.startswith("No version of the agreement is in force"), banner
         assert "draft of version 2" in banner, banner
 
     dom = browser(base + "v1/")
@@ -415,7 +415,7 @@ def test_break_glass_pack_works_from_file_urls(
         assert dom.all("md-header__topic") and "Acme Dental" in dom.one("md-header").text
         content = dom.content()
         assert "Acme Dental" in content
-        assert "Agreement version 1 is in force" in dom.one("md-banner__inner").text
+        assert "Version 1 awaits the client's signature" in dom.one("md-banner__inner").text
         assert dom.all("md-version") == [], "no version selector from a USB stick"
         links = [a.attrs["href"] for a in dom.all(tag="a") if a.attrs.get("href")]
         nav = [a.attrs["href"] for a in dom.all("md-nav__link", "a")]

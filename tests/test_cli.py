@@ -160,8 +160,9 @@ def test_example_project_passes_and_accepts_its_gaps() -> None:
     )
     assert run.returncode == 0, run.stdout
     report = json.loads(run.stdout)
-    # The only errors are what the evidence shows: Lawson & Reid's offsite backup went
-    # stale on 2026-11-21, which does not fail the check (an operational finding).
+    # The only errors are operational, which do not fail the check: what the evidence
+    # shows (Lawson & Reid's offsite backup went stale on 2026-11-21) and the agreement's
+    # life (Harbour Dental's v2 ended on 2026-10-31 and v3 is not signed yet).
     errors = {
         (f["client"], f["code"], f["system"])
         for f in report["findings"]
@@ -170,6 +171,7 @@ def test_example_project_passes_and_accepts_its_gaps() -> None:
     assert errors == {
         ("lawson-reid", "rpo-breached", "dms"),
         ("lawson-reid", "rpo-breached", "archive"),
+        ("harbour-dental", "agreement-expired", None),
     }
     strict = subprocess.run(
         [TRIPOD, "check", "--strict"],

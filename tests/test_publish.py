@@ -195,8 +195,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.mark.parametrize(
     "path, expected",
     [
-        ("/clients/acme/current/", "Agreement version 1 is in force (issued, not signed)."),
-        ("/clients/acme/latest/", "they are the draft of version 2, not yet issued."),
+        ("/clients/acme/current/", "Version 1 awaits the client's signature"),
+        ("/clients/acme/latest/", "The terms below are the draft of version 2, not yet issued."),
         ("/clients/acme/v1/", "This is agreement version 1 as issued, kept for the record."),
         ("/clients/acme/current/backups/", "Southern Cross IT backs up Acme Dental's systems"),
         ("/clients/acme/v1/backups/", "Southern Cross IT backs up Acme Dental's systems"),
