@@ -197,3 +197,27 @@ def test_a_trusted_provider_signature_is_not_called_a_development_key(
     run = tripod(project, "verify", str(signed))
     assert "development key" not in run.out
     assert f"Provider: certification signature by {PROVIDER_CN}, " in run.out
+
+
+def test_the_example_site_says_who_countersigned(tmp_path: Path) -> None:
+    """Harbour Dental's v2 keeps the signer.json that `record` writes beside it."""
+    import shutil
+
+    from conftest import REPO
+
+    root = tmp_path / "examples"
+    root.mkdir()
+    shutil.copy(REPO / "provider.yaml", root / "provider.yaml")
+    for name in ("clients", "certs", "evidence", "agreements"):
+        shutil.copytree(REPO / name, root / name)
+    project = TinyProject(root)
+    run = tripod(project, "build", "harbour-dental")
+    assert run.code == 0, run.err
+    sentence = (
+        "Countersigned by Maria Chen (example signing certificate), the named signatory Maria Chen"
+    )
+    for version in ("current", "v2"):
+        page = root / "site/clients/harbour-dental" / version / "agreement/index.html"
+        text = str(read_page(page.read_text("utf-8")).text)
+        assert sentence in text, version
+        assert "development key" not in text
