@@ -162,7 +162,13 @@ def test_the_development_key_is_not_a_valid_signature_in_every_state(tmp_path: P
         run = tripod(project, "verify", *options, signed)
         assert run.code == 1, run.out
         assert run.out.splitlines()[0] == DEVELOPMENT
-        assert "  meant to be: Tom Baker, Service Delivery Manager, for the provider: " in run.out
+        assert (
+            "  meant to be: Tom Baker, Service Delivery Manager, for the provider: "
+            "not established: development key\n"
+        ) in run.out
+        assert (
+            "Client: not signed yet\n  meant to be: Margaret Quill (margaret@quill.example)\n"
+        ) in run.out
     run = tripod(project, "verify", "--allow-untrusted", signed)
     assert run.code == 0, run.out
     assert run.out.splitlines()[0] == DEVELOPMENT + " (accepted: --allow-untrusted)"

@@ -219,6 +219,10 @@ def verify_command(
         )
         if s.timestamped:
             common.echo("  timestamped: yes")
+    if result.provider is not None and result.client is None and checked.signatory:
+        common.echo("Client: not signed yet")
+        email = f" ({checked.signatory_email})" if checked.signatory_email else ""
+        common.echo(f"  meant to be: {checked.signatory}{email}")
     if checked.client:
         common.echo(
             f"terms: {checked.client} version {checked.version}, fingerprint {checked.fingerprint}"
