@@ -402,6 +402,7 @@ def test_issue_countersign_record_verify(issued: Issued, fresh: TinyProject) -> 
     ]
     assert json.loads((folder / "signer.json").read_text()) == {
         "signer": CLIENT_CN,
+        "signatory": "Maria Chen",
         "matches": True,
         "reason": None,
     }
@@ -520,6 +521,7 @@ def test_client_signer_not_the_named_signatory(
     folder = fresh.root / "agreements/acme/v1"
     assert json.loads((folder / "signer.json").read_text()) == {
         "signer": STRANGER_CN,
+        "signatory": "Maria Chen",
         "matches": False,
         "reason": reason,
     }
@@ -1222,8 +1224,8 @@ def test_development_key_made_once_and_said_everywhere(tmp_path: Path) -> None:
     assert_untrusted_rows(
         project,
         str(signed),
-        "not trusted: the provider signed with the development key: "
-        "not a valid agreement signature",
+        "not a valid signature: development key (the provider signed with the key Tripod "
+        "makes for trying it out; set --key or TRIPOD_SIGNING_KEY for a real agreement)",
     )
     assert "trusted: no: DEVELOPMENT KEY" in tripod(project, "verify", str(signed)).out
     text = _appearance_text(signed.read_bytes(), "Provider")

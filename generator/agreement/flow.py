@@ -160,7 +160,7 @@ class Recorded:
     reason: str | None  # why the signer differs from the named signatory, if it does
 
 
-SIGNER = "signer.json"  # beside the executed copy: who signed for the client, and why
+SIGNER = archive.SIGNER  # beside the executed copy: who signed for the client, and why
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
@@ -193,6 +193,15 @@ def named_signatory(found: dict[str, Any], email: str | None = None) -> Signator
     except (KeyError, TypeError, StopIteration):
         return None
     return Signatory(str(name), email)
+
+
+def provider_signatory(found: dict[str, Any]) -> str | None:
+    """Who the terms say signs for the provider, as "name, title"."""
+    try:
+        who = found["provider"]["signatory"]
+        return f"{who['name']}, {who['title']}"
+    except (KeyError, TypeError):
+        return None
 
 
 def signer_matches(report: sign.SignatureReport, signatory: Signatory) -> bool:
@@ -285,13 +294,24 @@ def record(
             f'{named}: if that is right, record it with --signer-differs "REASON"'
         )
     reason = None if matches else signer_differs
-    note = {"signer": client_sig.signer, "matches": matches, "reason": reason}
+    note = {
+        "signer": client_sig.signer,
+        "signatory": signatory.name if signatory else None,
+        "matches": matches,
+        "reason": reason,
+    }
     files.write_bytes(
         folder / SIGNER, (json.dumps(note, ensure_ascii=False, indent=2) + "\n").encode()
     )
     target = folder / archive.EXECUTED
     files.write_bytes(target, data)
     return Recorded(target, client_sig.signer, client_sig.certificate_pem.decode(), reason)
+
+
+DEVELOPMENT = (
+    "not a valid signature: development key (the provider signed with the key Tripod "
+    "makes for trying it out; set --key or TRIPOD_SIGNING_KEY for a real agreement)"
+)
 
 
 @dataclass(frozen=True)
@@ -305,6 +325,8 @@ class Checked:
     signatory: str | None  # the client's signatory the terms name
     signer_matches: bool | None  # None: the client has not signed (or no one is named)
     reason: str | None  # recorded with the executed copy when the signer differs
+    signatory_email: str | None = None  # the named signatory's, from the client file
+    provider_signatory: str | None = None  # "name, title", as the terms give it
 
     @property
     def problems(self) -> list[str]:
@@ -336,7 +358,7 @@ class Checked:
         if provider is None:
             return None  # missing: a problem, said as one
         if provider.development:
-            return "the provider signed with the development key: not a valid agreement signature"
+            return DEVELOPMENT
         if not provider.trusted:
             return (
                 f"the provider's signature (by {provider.signer}) is not from a certificate "
@@ -354,10 +376,11 @@ class Checked:
         ok = not lines and bool(self.verification.signatures)
         if self.untrusted:
             allowed = allow_untrusted and not strict
-            lines.append(
-                f"not trusted: {self.untrusted}"
-                + (" (accepted: --allow-untrusted)" if allowed else "")
-            )
+            accepted = " (accepted: --allow-untrusted)" if allowed else ""
+            if self.untrusted == DEVELOPMENT:  # said before anything else, even a problem
+                lines.insert(0, DEVELOPMENT + accepted)
+            else:
+                lines.append(f"not trusted: {self.untrusted}{accepted}")
             ok = ok and allowed
         client = self.verification.client
         if client is not None and self.signer_matches is False and not self.reason:
@@ -417,6 +440,8 @@ def check_file(
         signatory.name if signatory else None,
         matches,
         reason,
+        signatory.email if signatory else None,
+        provider_signatory(found) if found else None,
     )
 
 

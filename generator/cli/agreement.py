@@ -203,13 +203,26 @@ def verify_command(
         trust = "yes (its certificate chains to one listed in provider.yaml)" if s.trusted else "no"
         if s.development:
             trust = "no: DEVELOPMENT KEY, not a valid agreement signature"
+        elif not s.trusted and s.field == "Client":
+            trust = (
+                "no (clients have no trust list, and a home-made certificate can carry any "
+                "name: the name check catches the wrong person signing by mistake, not an "
+                "impostor)"
+            )
         common.echo(f"  trusted: {trust}")
+        meant = _meant_to_be(checked, s)
+        if meant:
+            common.echo(f"  meant to be: {meant}")
         common.echo(
             f"  changes after signing: {s.changes}"
             + ("" if s.changes_allowed else " (NOT ALLOWED)")
         )
         if s.timestamped:
             common.echo("  timestamped: yes")
+    if result.provider is not None and result.client is None and checked.signatory:
+        common.echo("Client: not signed yet")
+        email = f" ({checked.signatory_email})" if checked.signatory_email else ""
+        common.echo(f"  meant to be: {checked.signatory}{email}")
     if checked.client:
         common.echo(
             f"terms: {checked.client} version {checked.version}, fingerprint {checked.fingerprint}"
@@ -231,6 +244,29 @@ def verify_command(
         common.echo("awaiting the client's signature")
     common.echo("verified" if ok else "FAILED")
     ctx.exit(0 if ok else 1)
+
+
+def _meant_to_be(checked: Any, s: Any) -> str | None:
+    """Who the terms say should have made signature `s`, and whether they did."""
+    if s.field == "Provider" and checked.provider_signatory:
+        # The provider is known by its trusted certificate, not by name.
+        if s.development:
+            verdict = "not established: development key"
+        elif s.trusted:
+            verdict = "matches (the provider is known by its certificate, not by name)"
+        else:
+            verdict = "not established (its certificate is not listed in provider.yaml)"
+        return f"{checked.provider_signatory}, for the provider: {verdict}"
+    if s.field == "Client" and checked.signatory:
+        email = f" ({checked.signatory_email})" if checked.signatory_email else ""
+        if checked.signer_matches:
+            verdict = "matches"
+        elif checked.reason:
+            verdict = f"does not match; reason recorded: {checked.reason}"
+        else:
+            verdict = "does not match"
+        return f"{checked.signatory}{email}: {verdict}"
+    return None
 
 
 @click.command("diff")

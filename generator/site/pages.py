@@ -54,6 +54,8 @@ class IssuedVersion:
     signature_state: str  # in plain words
     executed: bool = False  # signed by both parties
     documents: tuple[tuple[str, str], ...] = ()  # (label, link relative to a page)
+    development: bool = False  # the provider signed with the development key
+    countersigned: str | None = None  # who countersigned, the named signatory or why not
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from generator.terms import canonical as terms_
 TERMS = "terms.json"
 SIGNED = "agreement-signed.pdf"  # signed by the provider
 EXECUTED = "agreement-executed.pdf"  # countersigned by the client
+SIGNER = "signer.json"  # who countersigned, whether the named signatory, or why not
 _VERSION = re.compile(r"v([1-9][0-9]*)")
 # The signing time pyHanko writes in the signature dictionary, `D:` written `D\072` or not.
 _SIGNED_AT = re.compile(rb"/M\s*\(D(?::|\\072)?(\d{14})(Z|[+-]\d\d'?\d\d)?")
@@ -95,6 +96,31 @@ class Issued:
         if self.signed:
             return "signed by the provider, awaiting the client's signature"
         return "issued, not signed"
+
+    @property
+    def countersignature(self) -> str | None:
+        """Who countersigned and whether that is the named signatory (or why not), in
+        words, from the signer.json `record` keeps beside the executed copy."""
+        if not self.executed:
+            return None
+        try:
+            note = json.loads((self.folder / SIGNER).read_bytes())
+            signer = str(note["signer"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        named = note.get("signatory") or self._client_signatory()
+        if note.get("matches"):
+            return f"Countersigned by {signer}, the named signatory {named}"
+        reason = note.get("reason") or "no reason recorded"
+        return f"Countersigned by {signer}, not the named signatory {named}: {reason}"
+
+    def _client_signatory(self) -> str:
+        try:
+            client = self.terms["client"]
+            who = client["agreement"]["signatories"]["client"]
+            return str(next(c["name"] for c in client["contacts"] if c["id"] == who))
+        except (KeyError, TypeError, StopIteration):
+            return "(not named)"
 
     def documents(self) -> list[tuple[str, Path]]:
         """(label, path) of the PDFs to offer for download."""
