@@ -403,3 +403,35 @@ def test_record_accepts_a_signature_made_by_pyhankos_command_line(
     run = client_tripod(fresh, "verify", "agreements/acme/v1/agreement-executed.pdf")
     assert f"Client: approval signature by {SIGNATORY}, " in run.out
     assert f"the client's signer is the named signatory, {SIGNATORY}\n" in run.out
+
+
+# ------------------------------------------------------------ the client's site
+
+
+@pytest.mark.slow
+def test_the_agreement_page_says_how_to_sign_until_the_client_has(
+    issued: Issued, fresh: TinyProject, tmp_path: Path
+) -> None:
+    from conftest import read_page
+
+    page = fresh.root / "site/clients/acme/current/agreement/index.html"
+    run = client_tripod(fresh, "build", "acme")
+    assert run.code == 0, run.err
+    text = read_page(page.read_text("utf-8")).text
+    assert "How to sign version 1" in text
+    assert "in the box for Acme Dental, as Maria Chen" in text
+    assert "Use a certificate › Digitally sign" in text
+    assert "Fill & Sign is not a digital signature" in text
+    assert "tripod countersign agreement-signed.pdf --key client.p12" in text
+    assert "it does not prove who holds it" in text
+
+    out = tmp_path / "countersigned.pdf"
+    run = client_tripod(
+        fresh, "countersign", str(issued.signed), "--key", str(issued.key), "-o", str(out),
+        TRIPOD_CLIENT_PASSPHRASE=CLIENT_PASS,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    assert client_tripod(fresh, "record", "acme", str(out)).code == 0
+    run = client_tripod(fresh, "build", "acme")
+    assert run.code == 0, run.err
+    assert "How to sign" not in read_page(page.read_text("utf-8")).text
