@@ -338,7 +338,8 @@ def issued(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Issued:
         str(pki.client_p12),
         "-o",
         str(out),
-        passphrase=CLIENT_PASSPHRASE,
+        passphrase=None,
+        TRIPOD_CLIENT_PASSPHRASE=CLIENT_PASSPHRASE,
     )
     assert run_counter.code == 0, run_counter.err
     return Issued(
@@ -1488,7 +1489,8 @@ def test_timestamps_and_validation_data(tsa: Tsa, pki: Pki, tmp_path: Path) -> N
         tsa.url,
         "-o",
         str(out),
-        passphrase=CLIENT_PASSPHRASE,
+        passphrase=None,
+        TRIPOD_CLIENT_PASSPHRASE=CLIENT_PASSPHRASE,
     )
     assert run.code == 0, run.err
     run = tripod(project, "record", "acme", str(out))

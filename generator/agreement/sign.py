@@ -91,19 +91,58 @@ class Key:
     certificate_pem: bytes
 
 
+class PassphraseNeeded(SignError):
+    """The key file is encrypted and no passphrase was given."""
+
+
+class WrongPassphrase(SignError):
+    """The key file is a PKCS#12 file that the given passphrase does not open."""
+
+
+def _is_pkcs12(data: bytes) -> bool:
+    """Whether DATA has the outer structure of a PKCS#12 file, whatever its passphrase."""
+    from asn1crypto import pkcs12 as asn1_pkcs12
+
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data, strict=True)
+        return pfx["version"].native == "v3" and pfx["auth_safe"]["content_type"].native in (
+            "data",
+            "signed_data",
+        )
+    except (ValueError, TypeError, KeyError):
+        return False
+
+
 def load_key(path: Path, passphrase: str | None) -> Key:
+    """The key in the PKCS#12 file at PATH. A wrong passphrase, a missing one and a
+    file that is not PKCS#12 at all are told apart (`WrongPassphrase`,
+    `PassphraseNeeded`, `SignError`)."""
     from asn1crypto import pem
+    from cryptography.hazmat.primitives.serialization import pkcs12
     from pyhanko.sign import signers
 
     _quiet()
     try:
-        signer = signers.SimpleSigner.load_pkcs12(
-            str(path), passphrase=passphrase.encode() if passphrase else None
+        data = path.read_bytes()
+    except OSError as e:
+        raise SignError(f"cannot read the key {path}: {e.strerror or e}") from None
+    secret = passphrase.encode() if passphrase else None
+    try:
+        private_key, certificate, _ = pkcs12.load_key_and_certificates(data, secret)
+    except ValueError:
+        if not _is_pkcs12(data):
+            raise SignError(f"cannot read the key {path}: not a PKCS#12 file") from None
+        if secret is None:
+            raise PassphraseNeeded(f"cannot read the key {path}: it needs its passphrase") from None
+        raise WrongPassphrase(f"cannot read the key {path}: wrong passphrase") from None
+    if private_key is None or certificate is None:
+        raise SignError(
+            f"cannot read the key {path}: it does not hold both a private key and its certificate"
         )
-    except (OSError, ValueError) as e:
+    try:
+        signer = signers.SimpleSigner.load_pkcs12_data(data, [], passphrase=secret)
+    except (ValueError, TypeError) as e:
         raise SignError(f"cannot read the key {path}: {' '.join(str(e).split())}") from None
-    if signer is None:
-        raise SignError(f"cannot read the key {path}: wrong passphrase, or not a PKCS#12 file")
     cert = signer.signing_cert
     name = cert.subject.native.get("common_name", "unknown signer")
     usage = cert.key_usage_value.native if cert.key_usage_value else set()
@@ -121,6 +160,122 @@ def development_signed(pdf: bytes) -> bool:
     /Contents) carries DEV_MARK in its name. Cheap enough for every build."""
     mark = DEV_MARK.encode().hex()
     return mark.encode() in pdf or mark.upper().encode() in pdf
+
+
+@dataclass(frozen=True)
+class ClientKey:
+    """What `create_client_key` made, to tell its owner."""
+
+    subject: str
+    email: str
+    not_after: dt.datetime
+    fingerprint: str  # SHA-256 of the certificate, colon-separated hex
+
+
+def create_client_key(
+    path: Path, name: str, email: str, passphrase: str, days: int = 3650
+) -> ClientKey:
+    """A self-signed certificate and key for a client's signature, as a PKCS#12 file
+    encrypted with PASSPHRASE. Its usages are those an agreement signature needs
+    (digital signature and non-repudiation; document signing and e-mail protection,
+    which readers such as Acrobat look for). Never overwrites a file."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    from generator import files
+
+    if not passphrase:
+        raise SignError("a client key needs a passphrase")
+    if path.exists() or path.is_symlink():
+        raise SignError(f"{path} already exists: choose another --output, or remove it first")
+    # RSA rather than an elliptic curve: every reader and operating system can import it.
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+            x509.NameAttribute(NameOID.EMAIL_ADDRESS, email),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=True,  # non-repudiation
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(
+                x509.ExtendedKeyUsage(
+                    [
+                        x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36"),  # document signing, RFC 9336
+                        x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12"),  # Microsoft's
+                        ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                    ]
+                ),
+                critical=False,
+            )
+            .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+            .sign(key, hashes.SHA256())
+        )
+    except ValueError as e:
+        raise SignError(f"cannot make the certificate: {' '.join(str(e).split())}") from None
+    blob = pkcs12.serialize_key_and_certificates(
+        name.encode("utf-8"),
+        key,
+        cert,
+        None,
+        serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = files.spare(path)
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(blob)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(partial, path)  # whole or not at all, and never over an existing file
+        except FileExistsError:
+            raise SignError(
+                f"{path} already exists: choose another --output, or remove it first"
+            ) from None
+        except OSError:  # no hard links there (a FAT memory stick): create it in place
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(blob)
+    finally:
+        partial.unlink(missing_ok=True)
+    digest = cert.fingerprint(hashes.SHA256()).hex().upper()
+    return ClientKey(
+        name,
+        email,
+        cert.not_valid_after_utc,
+        ":".join(digest[i : i + 2] for i in range(0, len(digest), 2)),
+    )
 
 
 # ----------------------------------------------------------------- signing

@@ -17,7 +17,17 @@ from pathlib import Path
 
 import click
 
-from generator.cli import agreement, build, check, common, estimate, evidence, project, publish
+from generator.cli import (
+    agreement,
+    build,
+    check,
+    common,
+    estimate,
+    evidence,
+    keys,
+    project,
+    publish,
+)
 from generator.errors import TripodError
 
 
@@ -53,6 +63,7 @@ for command in (
     build.pack_command,
     agreement.issue_command,
     agreement.countersign_command,
+    keys.client_key_command,
     agreement.record_command,
     agreement.verify_command,
     agreement.diff_command,

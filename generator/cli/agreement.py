@@ -66,7 +66,8 @@ def issue_command(
     "--key",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     required=True,
-    help="The client's PKCS#12 key (its passphrase in TRIPOD_SIGNING_PASSPHRASE).",
+    help="The client's PKCS#12 key (its passphrase in TRIPOD_CLIENT_PASSPHRASE, "
+    "else asked for). `tripod client-key` makes one.",
 )
 @click.option(
     "--output",
@@ -80,10 +81,16 @@ def countersign_command(
     ctx: click.Context, file: Path, key: Path, output: Path | None, tsa: str | None
 ) -> None:
     """Countersign an issued agreement as the client, in the field prepared for it."""
-    from generator.agreement.sign import countersign, load_key
+    from generator.agreement.sign import PassphraseNeeded, countersign, load_key
+    from generator.cli.keys import CLIENT_PASSPHRASE, client_passphrase
 
     target = output or file.with_name(file.stem + "-countersigned.pdf")
-    signing = load_key(key, os.environ.get("TRIPOD_SIGNING_PASSPHRASE"))
+    given = os.environ.get(CLIENT_PASSPHRASE)
+    try:
+        # A key without a passphrase opens as it is; only an encrypted one asks for it.
+        signing = load_key(key, given or None)
+    except PassphraseNeeded:
+        signing = load_key(key, client_passphrase(f"the key {key}"))
     target.write_bytes(countersign(file.read_bytes(), signing, tsa))
     common.echo(f"wrote {target}: signed by {signing.name}")
 
