@@ -17,7 +17,17 @@ from pathlib import Path
 
 import click
 
-from generator.cli import agreement, build, check, common, estimate, evidence, project, publish
+from generator.cli import (
+    agreement,
+    build,
+    check,
+    common,
+    due,
+    estimate,
+    evidence,
+    project,
+    publish,
+)
 from generator.errors import TripodError
 
 
@@ -48,6 +58,7 @@ for command in (
     estimate.estimate_command,
     evidence.import_command,
     evidence.record_test_command,
+    due.due_command,
     build.build_command,
     build.serve_command,
     build.pack_command,
