@@ -247,3 +247,14 @@ def test_build_writes_the_same_calendar_and_links_it(acme: TinyProject) -> None:
     acme.write("clients/acme.yaml", CLIENT + "\n")  # touch: a rebuild, not a cached site
     assert acme.tripod("build", today=DAY).code == 0
     assert ics.read_bytes() == first
+
+
+def test_unloadable_client_left_out_and_clients_named(acme: TinyProject) -> None:
+    acme.client("id: broken\nname: [\n", "broken")
+    run = acme.tripod("due", today=DAY)
+    assert run.code == 0
+    assert run.err == "tripod: clients/broken.yaml cannot be loaded: left out\n"
+    assert all("Acme Dental" in line for line in run.out.splitlines())
+    named = acme.tripod("due", "acme", "--format", "json", today=DAY)
+    assert (named.code, named.err) == (0, "")
+    assert {i["client"] for i in named.json()["items"]} == {"acme"}
