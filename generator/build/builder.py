@@ -301,6 +301,7 @@ class Builder:
     # ------------------------------------------------------------ dashboard
 
     def build_dashboard(self, portfolio: Portfolio) -> Leftover | None:
+        from generator.project.due import due_calendar
         from generator.site.dashboard import dashboard_pages
 
         stage = self.stage("internal")
@@ -322,6 +323,7 @@ class Builder:
                 extra={"tripod_banner": "Internal: for the provider's staff, never for clients."},
             )
             self.store.deduplicate(stage / "site" / "assets")
+            (stage / "site" / "due.ics").write_bytes(due_calendar(portfolio, self.today))
             return self.swap(stage / "site", self.root / "internal")
         finally:
             remove_tree(stage)

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from generator.evidence.store import Evidence
 from generator.findings import Finding, Severity
-from generator.format.model import Acknowledgement, Client, Scenario
+from generator.format.model import Acknowledgement, Backup, Client, Scenario
 from generator.format.names import backup_name
 from generator.format.reader import SourceMap
 from generator.format.units import Duration, format_duration, format_hours
@@ -431,16 +431,37 @@ def no_restore_test(ctx: Context) -> Iterator[Hit]:
             )
 
 
+def due_on(last: dt.date | None, every: Duration) -> dt.date | None:
+    """When something done every `every` is next due: that long after it was last done;
+    None when it never was (it is due now)."""
+    return None if last is None else every.after(last)
+
+
 def _overdue(last: dt.date | None, every: Duration, today: dt.date) -> str | None:
-    if last is None:
+    due = due_on(last, every)
+    if due is None:
         return "has never been done"
-    due = every.after(last)
     return f"was due on {due.isoformat()}" if due < today else None
 
 
 def _newest(*dates: dt.date | None) -> dt.date | None:
     known = [d for d in dates if d is not None]
     return max(known) if known else None
+
+
+def last_restore_test(backup: Backup, evidence: Evidence, today: dt.date) -> dt.date | None:
+    """The last restore test of a backup: the file's `last`, or a newer test in the
+    evidence (passed or failed) up to `today`."""
+    found = evidence.of(backup.id)
+    imported = [t.date for t in found.tests if t.date <= today] if found else []
+    return _newest(backup.restore_test.last if backup.restore_test else None, *imported)
+
+
+def last_dr_test(client: Client, evidence: Evidence, today: dt.date) -> dt.date | None:
+    """The last DR test: the file's `last`, or a newer DR test in the evidence up to `today`."""
+    dr = client.disaster_recovery
+    imported = [t.date for t in evidence.dr_tests if t.date <= today]
+    return _newest(dr.test.last if dr and dr.test else None, *imported)
 
 
 @rule(
@@ -454,9 +475,7 @@ def _newest(*dates: dt.date | None) -> dt.date | None:
 def restore_test_overdue(ctx: Context) -> Iterator[Hit]:
     for i, backup in enumerate(ctx.client.backups):
         test = backup.restore_test
-        found = ctx.evidence.of(backup.id)
-        imported = [t.date for t in found.tests if t.date <= ctx.today] if found else []
-        last = _newest(test.last if test else None, *imported)
+        last = last_restore_test(backup, ctx.evidence, ctx.today)
         late = test and _overdue(last, test.every, ctx.today)
         if test and late:
             yield Hit(
@@ -490,8 +509,7 @@ def no_dr_test(ctx: Context) -> Iterator[Hit]:
 def dr_test_overdue(ctx: Context) -> Iterator[Hit]:
     dr = ctx.client.disaster_recovery
     test = dr.test if dr else None
-    imported = [t.date for t in ctx.evidence.dr_tests if t.date <= ctx.today]
-    last = _newest(test.last if test else None, *imported)
+    last = last_dr_test(ctx.client, ctx.evidence, ctx.today)
     late = test and _overdue(last, test.every, ctx.today)
     if test and late:
         yield Hit(
