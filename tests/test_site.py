@@ -359,8 +359,7 @@ def test_issued_versions_are_listed_with_their_signed_pdfs(tiny_site: TinyProjec
     assert "Version 2 (draft)" in page_text(site(tiny_site, "acme", "agreement"))
     assert (
         "No version of the agreement is in force: none is signed by both parties. "
-        "Version 1 awaits the client's signature"
-        in page_text(site(tiny_site, "acme"))
+        "Version 1 awaits the client's signature" in page_text(site(tiny_site, "acme"))
     )
     assert "The terms below are the draft of version 2, not yet issued." in page_text(
         site(tiny_site, "acme")
