@@ -728,11 +728,12 @@ def test_diff_issue_and_site_show_the_same_changes(tiny_site: TinyProject) -> No
     assert len(run.err.splitlines()) == 1, run.err
     assert "3" in run.err and "issued: v1" in run.err, run.err
 
-    # before v2 is issued: the current site and the draft show what changes from v1, in force
+    # before v2 is issued: the current site and the draft show what changes from v1, the
+    # newest issued
     assert tiny_site.tripod("build").code == 0
     current = tiny_site.root / "site/clients/acme/current/agreement/index.html"
     text, _ = html_page(current)
-    in_order(text, "Changes from version 1, in force", *changes)
+    in_order(text, "Changes from version 1, the newest issued", *changes)
     draft = " ".join(pages(tiny_site.root / DRAFT))
     in_order(draft, "12. Changes from version 1", *changes, "Signatures")
 
@@ -746,7 +747,7 @@ def test_diff_issue_and_site_show_the_same_changes(tiny_site: TinyProject) -> No
     in_order(text, "Changes from version 1", *changes)
     text, _ = html_page(tiny_site.root / "site/clients/acme/v1/agreement/index.html")
     assert "Changes from version" not in text
-    text, _ = html_page(current)  # the current terms are now those of v2, in force
+    text, _ = html_page(current)  # the current terms are now those of v2, the newest issued
     assert "Changes from version" not in text
 
 

@@ -373,7 +373,8 @@ def test_evidence_rules_are_operational_and_cannot_be_accepted() -> None:
         assert RULES[code].leg == "backup", code
     operational = {code for code, r in RULES.items() if r.operational}
     assert operational == EVIDENCE_CODES | {
-        "evidence-unreadable", "restore-test-overdue", "dr-test-overdue", "bc-review-overdue"
+        "evidence-unreadable", "restore-test-overdue", "dr-test-overdue", "bc-review-overdue",
+        "renewal-due", "agreement-expired", "countersignature-pending",
     }  # fmt: skip
 
 

@@ -55,7 +55,7 @@ def countersign(project: TinyProject, key: Path, version: int = 1) -> Path:
     out = project.root.parent / f"countersigned-v{version}.pdf"
     run = tripod(
         project, "countersign", str(signed), "--key", str(key), "-o", str(out),
-        passphrase=CLIENT_PASSPHRASE,
+        TRIPOD_CLIENT_PASSPHRASE=CLIENT_PASSPHRASE,
     )  # fmt: skip
     assert run.code == 0, run.err
     return out
@@ -173,7 +173,7 @@ def test_the_development_key_is_not_a_valid_signature_in_every_state(tmp_path: P
     assert run.code == 0, run.out
     assert run.out.splitlines()[0] == DEVELOPMENT + " (accepted: --allow-untrusted)"
     page = agreement_page(project)
-    assert "not a valid signature: development key signed by the provider, awaiting" in page
+    assert "not a valid signature: development key awaiting the client's signature" in page
     assert "Version 1: not a valid signature: development key." in page
 
     # A draft of the next version beside it: the issued one still says so.
@@ -189,9 +189,9 @@ def test_the_development_key_is_not_a_valid_signature_in_every_state(tmp_path: P
     run = tripod(project, "verify", executed)
     assert run.code == 1, run.out
     assert run.out.splitlines()[0] == DEVELOPMENT
-    for version in ("current", "v1"):
+    for version, state in (("current", "in force"), ("v1", "signed by both parties")):
         page = agreement_page(project, version)
-        assert "not a valid signature: development key signed by both parties" in page
+        assert f"not a valid signature: development key {state}" in page
         assert "Version 1: not a valid signature: development key." in page
 
 
