@@ -31,6 +31,39 @@ class SignError(TripodError):
 # ------------------------------------------------------------------- keys
 
 
+def _signing_certificate(
+    subject: Any, public_key: Any, not_before: dt.datetime, not_after: dt.datetime
+) -> Any:
+    """A self-signed certificate's builder with the usages an agreement signature needs:
+    not a CA, digital signature and non-repudiation (critical)."""
+    from cryptography import x509
+
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,  # non-repudiation
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+    )
+
+
 def create_dev_key(path: Path, name: str) -> None:
     """A self-signed certificate and key for development, as an unencrypted PKCS#12."""
     from cryptography import x509
@@ -47,31 +80,9 @@ def create_dev_key(path: Path, name: str) -> None:
         ]
     )
     now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,  # non-repudiation
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
+    cert = _signing_certificate(
+        subject, key.public_key(), now - dt.timedelta(days=1), now + dt.timedelta(days=3650)
+    ).sign(key, hashes.SHA256())
     blob = pkcs12.serialize_key_and_certificates(
         b"tripod-dev", key, cert, None, serialization.NoEncryption()
     )
@@ -202,27 +213,11 @@ def create_client_key(
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
         cert = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1))
-            .not_valid_after(now + dt.timedelta(days=days))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,  # non-repudiation
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
+            _signing_certificate(
+                subject,
+                key.public_key(),
+                now - dt.timedelta(hours=1),
+                now + dt.timedelta(days=days),
             )
             .add_extension(
                 x509.ExtendedKeyUsage(
