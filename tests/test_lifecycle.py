@@ -194,13 +194,36 @@ def test_harbour_dentals_ended_v2_is_caught_and_said_the_same_everywhere(tmp_pat
     assert "2 2025-11-01 executed, ended on 2026-10-31" in page
     dashboard = _text(site / "internal" / "index.html")
     assert f"{ENDED} v3 (terms changed)" in dashboard
-    # The day before it ended, the same three places say it is in force.
+    # On its last day, the same three places say it is in force. (The other two examples
+    # record tests after that day, so on it their files cannot be loaded: exit 1.)
     before = _examples(tmp_path / "b")
-    assert before.tripod("build", today=D("2026-10-31")).code != 2
+    assert before.tripod("build", today=D("2026-10-31")).code == 1
     in_force = "Agreement version 2 is in force (signed by both parties) until 2026-10-31."
     b_site = before.root / "site"
-    if (b_site / "internal").is_dir():  # the examples' records may postdate the day
-        assert in_force in _text(b_site / "internal" / "index.html")
+    b_current = b_site / "clients" / "harbour-dental" / "current"
+    assert _text(b_current / "index.html").startswith(
+        f"Harbour Dental Group Skip to content {in_force}"
+    )
+    assert f"Issued versions {in_force}" in _text(b_current / "agreement" / "index.html")
+    assert in_force in _text(b_site / "internal" / "index.html")
+    # The day after, it has ended.
+    after = _examples(tmp_path / "c")
+    after.tripod("build", "harbour-dental", today=D("2026-11-01"))
+    a_current = after.root / "site" / "clients" / "harbour-dental" / "current"
+    assert ENDED in _text(a_current / "index.html")
+
+
+def test_an_ended_agreement_does_not_stop_issuing_the_renewal(tmp_path: Path) -> None:
+    project = _examples(tmp_path / "a")
+    day = D("2026-11-25")
+    check = project.tripod("check", "harbour-dental", today=day)
+    assert "error agreement-expired" in check.out
+    issued = project.tripod("issue", "harbour-dental", today=day)
+    assert issued.code == 0, issued.err
+    assert issued.out.startswith("issued agreements/harbour-dental/v3/")
+    # v3 (effective 2026-11-01) now awaits the client's signature; v2 still ended.
+    after = project.tripod("check", "harbour-dental", today=day)
+    assert "error agreement-expired: the agreement ended on 2026-10-31" in after.out
 
 
 def test_issued_versions_sites_do_not_change_with_the_date(tmp_path: Path) -> None:
