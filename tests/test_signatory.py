@@ -173,7 +173,9 @@ def test_the_development_key_is_not_a_valid_signature_in_every_state(tmp_path: P
     assert run.code == 0, run.out
     assert run.out.splitlines()[0] == DEVELOPMENT + " (accepted: --allow-untrusted)"
     page = agreement_page(project)
-    assert "not a valid signature: development key awaiting the client's signature" in page
+    # On the current site the version's state is just that: never in force.
+    assert "1 2026-11-01 not a valid signature: development key " in page
+    assert "development key awaiting" not in page
     assert "Version 1: not a valid signature: development key." in page
 
     # A draft of the next version beside it: the issued one still says so.
@@ -189,10 +191,21 @@ def test_the_development_key_is_not_a_valid_signature_in_every_state(tmp_path: P
     run = tripod(project, "verify", executed)
     assert run.code == 1, run.out
     assert run.out.splitlines()[0] == DEVELOPMENT
-    for version, state in (("current", "in force"), ("v1", "signed by both parties")):
+    # The current site: not in force, however countersigned; the frozen v1 says what
+    # was signed, as issued.
+    for version, state in (("current", ""), ("v1", " signed by both parties")):
         page = agreement_page(project, version)
-        assert f"not a valid signature: development key {state}" in page
+        assert f"1 2026-11-01 not a valid signature: development key{state} " in page
         assert "Version 1: not a valid signature: development key." in page
+    banner = str(
+        read_page((project.root / "site/clients/acme/current/index.html").read_text()).text
+    )
+    assert (
+        "No version of the agreement is in force: none is signed by both parties. Version 1 is "
+        "signed with Tripod's development key: not a valid signature, not an agreement."
+    ) in banner
+    dashboard = str(read_page((project.root / "site/internal/index.html").read_text()).text)
+    assert "Version 1 is signed with Tripod's development key" in dashboard
 
 
 def test_a_trusted_provider_signature_is_not_called_a_development_key(

@@ -18,10 +18,11 @@ from typing import Any
 
 from generator.agreement.pdf import Box
 from generator.errors import TripodError
+from generator.terms import archive
+from generator.terms.archive import DEV_MARK
 
 PROVIDER_FIELD = "Provider"
 CLIENT_FIELD = "Client"
-DEV_MARK = "Tripod development key"
 
 
 class SignError(TripodError):
@@ -166,11 +167,8 @@ def load_key(path: Path, passphrase: str | None) -> Key:
 
 
 def development_signed(pdf: bytes) -> bool:
-    """Whether the provider's signature in PDF was made with the development key,
-    without validating it: the certificate inside the signature (hex-encoded in its
-    /Contents) carries DEV_MARK in its name. Cheap enough for every build."""
-    mark = DEV_MARK.encode().hex()
-    return mark.encode() in pdf or mark.upper().encode() in pdf
+    """Whether the provider's signature in PDF was made with the development key."""
+    return archive.development_signed(pdf)
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,9 @@ class ClientRecord:
             signed_at = v.signed_at if i == len(self.issued) - 1 and not v.executed else None
             signed_on = signed_at.astimezone(zone).date() if signed_at else None
             found.append(
-                lifecycle_.Version(v.number, v.effective, v.last_day, v.executed, signed_on)
+                lifecycle_.Version(
+                    v.number, v.effective, v.last_day, v.executed, signed_on, v.development
+                )
             )
         return found
 

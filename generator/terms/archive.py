@@ -24,9 +24,18 @@ TERMS = "terms.json"
 SIGNED = "agreement-signed.pdf"  # signed by the provider
 EXECUTED = "agreement-executed.pdf"  # countersigned by the client
 SIGNER = "signer.json"  # who countersigned, whether the named signatory, or why not
+DEV_MARK = "Tripod development key"
+"""In the name of the certificate of the key Tripod makes for trying it out."""
 _VERSION = re.compile(r"v([1-9][0-9]*)")
 # The signing time pyHanko writes in the signature dictionary, `D:` written `D\072` or not.
 _SIGNED_AT = re.compile(rb"/M\s*\(D(?::|\\072)?(\d{14})(Z|[+-]\d\d'?\d\d)?")
+
+
+def development_signed(pdf: bytes) -> bool:
+    """Whether a PDF's signature was made with the development key, without validating
+    it: cheap enough for every build."""
+    mark = DEV_MARK.encode().hex()
+    return mark.encode() in pdf or mark.upper().encode() in pdf
 
 
 class ArchiveError(UsageError):
@@ -60,6 +69,16 @@ class Issued:
             return Agreement.model_validate(_tuples(agreement)).last_day
         except ValidationError as e:
             raise ArchiveError(f"{self.folder / TERMS} does not hold an agreement's term") from e
+
+    @property
+    def development(self) -> bool:
+        """Whether the provider signed it with the development key: not a valid signature,
+        so never an agreement in force (the certificate inside the signature, hex-encoded
+        in its /Contents, carries DEV_MARK in its name)."""
+        try:
+            return development_signed((self.folder / SIGNED).read_bytes())
+        except OSError:
+            return False
 
     @property
     def signed_at(self) -> dt.datetime | None:

@@ -15,7 +15,14 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Literal
 
-State = Literal["in force", "executed", "awaiting the client's signature", "never executed"]
+State = Literal[
+    "in force",
+    "executed",
+    "awaiting the client's signature",
+    "never executed",
+    "not a valid signature",
+]
+DEVELOPMENT = "not a valid signature: development key"
 _DAY = dt.timedelta(days=1)
 
 
@@ -28,6 +35,7 @@ class Version:
     last_day: dt.date  # of its term
     executed: bool  # the client's signature is recorded
     signed_on: dt.date | None = None  # the day the provider signed it, where known
+    development: bool = False  # signed with the development key: never in force
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +140,12 @@ def _sentence(life: Lifecycle, issued: bool) -> str:
         return "No agreement has been issued yet."
     if life.awaiting is not None:
         text += " " + _awaits(life.awaiting)
+    newest = life.versions[-1] if life.versions else None
+    if newest is not None and newest.state == "not a valid signature":
+        text += (
+            f" Version {newest.number} is signed with Tripod's development key: "
+            "not a valid signature, not an agreement."
+        )
     return text
 
 
@@ -139,7 +153,13 @@ def lifecycle(versions: list[Version], today: dt.date) -> Lifecycle:
     """The state of each issued version (in any order) on `today`, and the sentence a
     reader sees: "Agreement version 3 is in force (signed by both parties) until 2026-10-31."."""
     ordered = sorted(versions, key=lambda v: v.number)
-    standings = tuple(_standing(v, ordered[i + 1 :], today) for i, v in enumerate(ordered))
+    valid = [v for v in ordered if not v.development]
+    standings = tuple(
+        Standing(v, "not a valid signature", v.effective, v.last_day, DEVELOPMENT)
+        if v.development
+        else _standing(v, [w for w in valid if w.number > v.number], today)
+        for v in ordered
+    )
     in_force = [s for s in standings if s.state == "in force"]
     executed = [s for s in standings if s.version.executed and s.start <= s.end]
     upcoming = sorted((s for s in executed if s.start > today), key=lambda s: s.start)
