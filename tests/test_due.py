@@ -187,6 +187,15 @@ def test_awaiting_signature_and_renewal(acme: TinyProject) -> None:
         True,
     )
     assert sign["uid"] == "countersignature.agreement.acme@tripod"
+    # Where the signed PDF says when the provider signed, the client's signature is due
+    # 30 days later, the day countersignature-pending would speak up.
+    acme.write(
+        "agreements/acme/v1/agreement-signed.pdf",
+        b"%PDF-1.7 stand-in /ByteRange [0 1 2 3] /M (D:20261110093000Z)",
+    )
+    items = acme.tripod("due", "--format", "json", today=DAY).json()["items"]
+    sign = {i["kind"]: i for i in items}["countersignature"]
+    assert (sign["due"], sign["overdue"]) == ("2026-12-10", False)
     ends = kinds["renewal"]
     assert (ends["what"], ends["due"], ends["overdue"]) == (
         "Agreement v1 ends",

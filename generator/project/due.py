@@ -18,6 +18,7 @@ from generator.format.model import Client
 from generator.format.names import backup_name
 from generator.format.units import Duration, format_duration
 from generator.project.record import ClientRecord, Portfolio
+from generator.rules.agreement import COUNTERSIGNATURE_WAIT
 from generator.rules.check import due_on, last_dr_test, last_restore_test
 from generator.terms import archive
 
@@ -70,8 +71,8 @@ class Item:
             words = (
                 f"Agreement version {self.version} ends on {self.due.isoformat()}."
                 if self.kind == "renewal"
-                else f"Agreement version {self.version} was issued and takes effect on "
-                f"{self.due.isoformat()}; the client has not signed it yet."
+                else f"Agreement version {self.version} was issued and awaits the client's "
+                f"signature, due by {self.due.isoformat()}."
             )
         else:
             every = f"every {format_duration(self.every)}" if self.every else ""
@@ -126,9 +127,16 @@ def _scheduled(
 
 
 def client_items(
-    client: Client, evidence: Evidence, issued: list[archive.Issued], today: dt.date
+    client: Client,
+    evidence: Evidence,
+    issued: list[archive.Issued],
+    today: dt.date,
+    signed_on: dt.date | None = None,
 ) -> list[Item]:
-    """Everything coming due for one client, as of `today`, in no order."""
+    """Everything coming due for one client, as of `today`, in no order. `signed_on` is
+    the day the provider signed the newest issued version, where known: its client's
+    signature is due 30 days later, when `countersignature-pending` speaks up (else on
+    its effective date)."""
     found: list[Item] = []
     for backup in client.backups:
         if backup.restore_test is None:
@@ -175,7 +183,7 @@ def client_items(
             )
         )
         if not newest.executed:
-            starts = terms.effective
+            starts = signed_on + COUNTERSIGNATURE_WAIT if signed_on else terms.effective
             what = f"Agreement {newest.label} awaits the client's signature"
             found.append(
                 Item(
@@ -208,7 +216,9 @@ def record_items(record: ClientRecord, today: dt.date) -> list[Item]:
     client = record.client
     if client is None:
         return []
-    return client_items(client, record.evidence, record.issued, today)
+    versions = record.lifecycle_versions
+    signed_on = versions[-1].signed_on if versions else None
+    return client_items(client, record.evidence, record.issued, today, signed_on)
 
 
 def calendar(items: list[Item], today: dt.date, name: str) -> bytes:
