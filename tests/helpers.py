@@ -127,3 +127,12 @@ class DevTools:
             os.close(self._to)
             os.close(self._from)
             self._log.close()
+
+
+def in_order(text: str, *parts: str) -> None:
+    """Each part is in `text`, after the one before it."""
+    at = 0
+    for part in parts:
+        found = text.find(part, at)
+        assert found >= 0, f"{part!r} not found after position {at}: ...{text[at : at + 300]}..."
+        at = found + len(part)

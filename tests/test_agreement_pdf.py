@@ -21,6 +21,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
+from helpers import in_order
 from PIL import Image
 from pypdf import PdfReader
 
@@ -141,15 +142,6 @@ def margins(pdf: Path | bytes) -> list[tuple[str, str]]:
             lines.append(" ".join(w for row in sorted(rows) for _, w in sorted(rows[row])))
         found.append((lines[0], lines[1]))
     return found
-
-
-def in_order(text: str, *parts: str) -> None:
-    """Each part is in `text`, after the one before it."""
-    at = 0
-    for part in parts:
-        found = text.find(part, at)
-        assert found >= 0, f"{part!r} not found after position {at}: ...{text[at : at + 300]}..."
-        at = found + len(part)
 
 
 def html_page(path: Path) -> tuple[str, list[str]]:

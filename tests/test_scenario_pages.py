@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import in_order
 
 from conftest import CLIENT, TODAY, TinyProject, read_page, with_change
 from generator.format.load import load_client, load_provider
@@ -34,14 +35,6 @@ def built(project: TinyProject, client: str | None = None) -> TinyProject:
     run = project.tripod("build")
     assert run.code == 0, run.err
     return project
-
-
-def in_order(haystack: str, *parts: str) -> None:
-    at = 0
-    for part in parts:
-        found = haystack.find(part, at)
-        assert found >= 0, f"{part!r} not found after position {at}: {haystack[at : at + 400]}"
-        at = found + len(part)
 
 
 def pdf_text(path: Path) -> str:

@@ -18,7 +18,6 @@ from typing import Any
 
 from generator.agreement.pdf import Box
 from generator.errors import TripodError
-from generator.terms import archive
 from generator.terms.archive import DEV_MARK
 
 PROVIDER_FIELD = "Provider"
@@ -164,11 +163,6 @@ def load_key(path: Path, passphrase: str | None) -> Key:
         )
     pem_bytes = pem.armor("CERTIFICATE", cert.dump())
     return Key(signer, name, DEV_MARK in name, pem_bytes)
-
-
-def development_signed(pdf: bytes) -> bool:
-    """Whether the provider's signature in PDF was made with the development key."""
-    return archive.development_signed(pdf)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from jinja2 import Environment
 
 from generator import render
 from generator.agreement.document import render_agreement
-from generator.agreement.sign import development_signed
 from generator.build import keys
 from generator.build.store import Store
 from generator.errors import TripodError, UsageError
@@ -37,7 +36,6 @@ from generator.site.pages import (
     copy_assets,
     write_pages,
 )
-from generator.terms.archive import SIGNED
 from generator.terms.changelog import changelog
 from generator.terms.lifecycle import Lifecycle
 
@@ -180,7 +178,7 @@ class Builder:
                     )
                     for label, path in v.documents()
                 ),
-                development=v.signed and development_signed((v.folder / SIGNED).read_bytes()),
+                development=v.development,
                 countersigned=v.countersignature,
             )
             for v in issued

@@ -166,6 +166,17 @@ class Objectives:
     overridden: frozenset[str] = frozenset()  # the fields the scenario gives
 
 
+class _PhaseHours:
+    """An estimate's hours in one phase, read as an attribute (`est.download`); 0 where
+    the phase does not apply."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, est: Estimate, owner: type | None = None) -> Fraction:
+        return next((p.hours for p in est.phases if p.name == self.name), ZERO)
+
+
 @dataclass(frozen=True, slots=True)
 class Estimate:
     """How long one system takes to come back in one scenario, phase by phase, in hours."""
@@ -245,33 +256,13 @@ class Estimate:
         return {name: hours.get(name, ZERO) for name in PHASES}
 
     # Each phase's hours by name, 0 where it does not apply.
-    @property
-    def investigation(self) -> Fraction:
-        return self.parts()["investigation"]
-
-    @property
-    def hardware(self) -> Fraction:
-        return self.parts()["hardware"]
-
-    @property
-    def provisioning(self) -> Fraction:
-        return self.parts()["provisioning"]
-
-    @property
-    def download(self) -> Fraction:
-        return self.parts()["download"]
-
-    @property
-    def restore(self) -> Fraction:
-        return self.parts()["restore"]
-
-    @property
-    def network(self) -> Fraction:
-        return self.parts()["network"]
-
-    @property
-    def validation(self) -> Fraction:
-        return self.parts()["validation"]
+    investigation = _PhaseHours("investigation")
+    hardware = _PhaseHours("hardware")
+    provisioning = _PhaseHours("provisioning")
+    download = _PhaseHours("download")
+    restore = _PhaseHours("restore")
+    network = _PhaseHours("network")
+    validation = _PhaseHours("validation")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from jinja2 import Environment
 from generator.findings import Finding
 from generator.format.model import Client, Scenario
 from generator.format.names import backup_name
-from generator.project.record import Portfolio, end_of
+from generator.project.record import Portfolio
 from generator.render import render_template
 from generator.render.health import Problem, client_health
 from generator.render.values import VERDICT_WORDS
@@ -85,12 +85,11 @@ class BackupAlert:
         return self.problems[0].since_shown
 
 
-def moment(portfolio: Portfolio, today: dt.date) -> dt.datetime:
+def moment(portfolio: Portfolio) -> dt.datetime:
     """The moment the portfolio was checked at, in the provider's time zone."""
     provider = portfolio.provider.model
     zone = zoneinfo.ZoneInfo(provider.timezone if provider else "UTC")
-    now = portfolio.now if portfolio.now.year > 1 else end_of(today, provider)
-    return now.astimezone(zone)
+    return portfolio.now.astimezone(zone)
 
 
 def backup_alerts(portfolio: Portfolio, now: dt.datetime) -> tuple[list[BackupAlert], list[str]]:
@@ -161,7 +160,7 @@ def worst_verdict(scenarios: dict[Scenario, ScenarioEstimate], names: dict[str, 
 
 def dashboard_pages(env: Environment, portfolio: Portfolio, today: dt.date) -> dict[str, str]:
     provider = portfolio.provider.model
-    now = moment(portfolio, today)
+    now = moment(portfolio)
     alerts, no_evidence = backup_alerts(portfolio, now)
     values = {
         "built": f"{now:%Y-%m-%d %H:%M} ({provider.timezone if provider else 'UTC'} time)",
