@@ -8,6 +8,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from helpers import dashboard_table
+
 from conftest import CLIENT, TODAY, TinyProject, read_page, with_change
 from generator.evidence import store
 from generator.evidence.records import EvidenceFile, Record, RestoreTest, Run
@@ -200,15 +202,25 @@ def test_the_dashboard_lists_stale_and_failing_backups(tiny_site: TinyProject) -
             *(run(f"2026-11-25T{h}:00:00", "failed") for h in (11, 12, 13)),
         ],
     )
-    text = dashboard(built(tiny_site))
-    section = text[text.index("Stale and failing backups") :]
+    built(tiny_site)
+    page = (tiny_site.root / "site/internal/index.html").read_text("utf-8")
+    rows = dashboard_table(page)
+    assert (rows["Bayside Smiles"]["Backups"], rows["Acme Dental"]["Backups"]) == (
+        "stale",
+        "partial evidence",
+    )
+    text = words(page)
+    assert "2 with stale or failing backups" not in text  # one client, two of its backups
+    assert "1 with stale or failing backups" in text
+    # The most urgent of its backups first, with the date it began, then how many more.
     assert (
-        "Bayside Smiles Practice server backup "
-        "stale: no successful run since 2026-11-20 02:00 (it runs every 4 h) 2026-11-20 02:00 "
-        "Bayside Smiles Hosted mail backup failing: its last 3 runs failed 2026-11-25 11:00"
-    ) in section
-    assert "Acme Dental Practice server backup" not in section
-    assert "No evidence (1 backup, not judged): Acme Dental: Hosted mail backup." in section
+        "Bayside Smiles: Practice server backup: stale: no successful run since 2026-11-20 02:00 "
+        "(it runs every 4 h) and 1 more"
+    ) in text
+    findings = words((tiny_site.root / "site/internal/findings/index.html").read_text("utf-8"))
+    assert (
+        "Hosted mail backup: failing: its last 3 runs failed (since 2026-11-25 11:00)" in findings
+    )
 
 
 def test_the_dashboard_says_none_when_all_is_well(tiny_site: TinyProject) -> None:
@@ -216,9 +228,11 @@ def test_the_dashboard_says_none_when_all_is_well(tiny_site: TinyProject) -> Non
     records = [run("2026-11-25T20:00:00")]
     for backup in ("pms-image", "mail-saas"):
         store.write(store.backup_file(tiny_site.root, "acme", backup), records)
-    section = dashboard(built(tiny_site)).split("Stale and failing backups", 1)[1]
-    assert "as of 2026-11-25 23:59 (UTC time). None." in section
-    assert "No evidence: none" in section
+    page = (built(tiny_site).root / "site/internal/index.html").read_text("utf-8")
+    assert dashboard_table(page)["Acme Dental"]["Backups"] == "healthy"
+    text = words(page)
+    assert "as of 2026-11-25 23:59 (UTC time)" in text
+    assert "0 with stale or failing backups 0 with backups without evidence" in text
 
 
 def test_times_are_in_the_providers_time_zone(tiny_site: TinyProject) -> None:

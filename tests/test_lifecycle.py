@@ -4,10 +4,12 @@ each boundary, and the same words on the banner, the agreement page and the dash
 from __future__ import annotations
 
 import datetime as dt
+import html
 import shutil
 from pathlib import Path
 
 import pytest
+from helpers import dashboard_table
 
 from conftest import PROVIDER, REPO, TinyProject, read_page
 from generator.terms.lifecycle import Version, lifecycle
@@ -192,8 +194,13 @@ def test_harbour_dentals_ended_v2_is_caught_and_said_the_same_everywhere(tmp_pat
     page = _text(current / "agreement" / "index.html")
     assert f"Issued versions {ENDED} Version Effective State" in page
     assert "2 2025-11-01 executed, ended on 2026-10-31" in page
-    dashboard = _text(site / "internal" / "index.html")
-    assert f"{ENDED} v3 (terms changed)" in dashboard
+    # The dashboard's table says it in a word, with the sentence on hovering; each client's
+    # details say the sentence.
+    page = (site / "internal" / "index.html").read_text("utf-8")
+    assert dashboard_table(page)["Harbour Dental Group"]["Agreement"] == "ended"
+    assert f'title="{ENDED}"' in html.unescape(page)
+    details = _text(site / "internal" / "findings" / "index.html")
+    assert f"{ENDED} The file's terms differ from the newest issued version (draft v3)." in details
     # On its last day, the same three places say it is in force. (The other two examples
     # record tests after that day, so on it their files cannot be loaded: exit 1.)
     before = _examples(tmp_path / "b")
@@ -205,7 +212,7 @@ def test_harbour_dentals_ended_v2_is_caught_and_said_the_same_everywhere(tmp_pat
         f"Harbour Dental Group Skip to content {in_force}"
     )
     assert f"Issued versions {in_force}" in _text(b_current / "agreement" / "index.html")
-    assert in_force in _text(b_site / "internal" / "index.html")
+    assert in_force in _text(b_site / "internal" / "findings" / "index.html")
     # The day after, it has ended.
     after = _examples(tmp_path / "c")
     after.tripod("build", "harbour-dental", today=D("2026-11-01"))

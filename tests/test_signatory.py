@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import dashboard_table
 from test_signing import (
     CLIENT_PASSPHRASE,
     PROVIDER_CN,
@@ -204,8 +205,12 @@ def test_the_development_key_is_not_a_valid_signature_in_every_state(tmp_path: P
         "No version of the agreement is in force: none is signed by both parties. Version 1 is "
         "signed with Tripod's development key: not a valid signature, not an agreement."
     ) in banner
-    dashboard = str(read_page((project.root / "site/internal/index.html").read_text()).text)
-    assert "Version 1 is signed with Tripod's development key" in dashboard
+    details = project.root / "site/internal/findings/index.html"
+    assert (
+        "Version 1 is signed with Tripod's development key" in read_page(details.read_text()).text
+    )
+    table = dashboard_table((project.root / "site/internal/index.html").read_text())
+    assert table["Acme Dental"]["Signature"] == "development key"
 
 
 def test_a_trusted_provider_signature_is_not_called_a_development_key(

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import dashboard_table, in_order
 
 from conftest import CLIENT, REPO, TODAY, TinyProject, own_mkdocs_yml, read_page, with_change
 from generator import DEFAULTS
@@ -208,18 +209,48 @@ def test_isolation_nothing_of_one_client_in_another(examples: TinyProject) -> No
 
 
 def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> None:
-    text = page_text(examples.root / "site" / "internal" / "index.html")
-    assert (
-        "Harbour Dental Group 🟢 backup 🟠 disaster recovery 🟢 business continuity "
-        "meets every RTO 1 0 2 0 "
-        "The agreement ended on 2026-10-31: no version is in force. v3 (terms changed)" in text
-    )
+    page = (examples.root / "site" / "internal" / "index.html").read_text("utf-8")
+    rows = dashboard_table(page)
+    assert list(rows) == ["Harbour Dental Group", "Lawson & Reid Lawyers", "Ridgeline Fabrication"]
+    assert rows["Harbour Dental Group"] == {
+        "Client": "Harbour Dental Group",
+        "Backup": "in place",
+        "DR": "attention",
+        "BC": "in place",
+        "Server": "meets",
+        "Site": "meets",
+        "Ransomware": "meets",
+        "Cloud account": "meets",
+        "Backups": "partial evidence",
+        "Errors": "1",
+        "Warnings": "0",
+        "Accepted": "2",
+        "Overdue": "0",
+        "Agreement": "ended",
+        "In force": "",
+        "Term ends": "2026-10-31",
+        "Signature": "signed",
+        "Draft": "3",
+    }
     # Ridgeline's two warnings: the CAD drawings outgrew what the file declares (from its
-    # evidence), and its DR test is overdue.
-    assert (
-        "Ridgeline Fabrication 🟠 backup 🟠 disaster recovery 🟢 business continuity "
-        "CAD drawings file server: no copy survives after ransomware 0 2 1 1 No agreement has been issued yet. v2"
-        in text
+    # evidence), and its DR test is overdue; it accepted its ransomware gap in writing.
+    ridgeline = rows["Ridgeline Fabrication"]
+    assert (ridgeline["Backup"], ridgeline["Ransomware"], ridgeline["Overdue"]) == (
+        "attention",
+        "accepted gap",
+        "1",
+    )
+    assert (ridgeline["Agreement"], ridgeline["Signature"]) == ("none issued", "none")
+    assert rows["Lawson & Reid Lawyers"]["Backup"] == "not standing"
+    text = page_text(examples.root / "site" / "internal" / "index.html")
+    assert "3 clients 3 need action 1 backup not standing 0 disaster recovery not standing" in text
+    # The most urgent first: an agreement that ended, then a stale backup, then what is overdue.
+    in_order(
+        text,
+        "Needs action",
+        "Harbour Dental Group: the agreement ended on 2026-10-31: no version is in force",
+        "Lawson & Reid Lawyers: Document management server and Scanned files archive backup: stale",
+        "Ridgeline Fabrication: DR test overdue since 2026-11-20 and 1 more",
     )
     page = html.unescape((examples.root / "site" / "internal" / "index.html").read_text())
     assert 'href="../clients/lawson-reid/latest/"' in page

@@ -299,17 +299,22 @@ class Builder:
     # ------------------------------------------------------------ dashboard
 
     def build_dashboard(self, portfolio: Portfolio) -> Leftover | None:
-        from generator.project.due import due_calendar
-        from generator.site.dashboard import dashboard_pages
+        from generator.project.due import Item, calendar, calendar_name, record_items
+        from generator.site import portfolio as pf
+        from generator.site.dashboard import SCRIPTS, STYLES, dashboard_pages
 
         stage = self.stage("internal")
         try:
             docs = stage / ".docs"
-            pages = dashboard_pages(self.env, portfolio, self.today)
+            # Each client's due items once: for the calendar and the needs-action list.
+            items = {record.file: record_items(record, self.today) for record in portfolio.clients}
+            rows = pf.summaries(portfolio, items)
+            pages = dashboard_pages(self.env, portfolio, rows)
             docs.mkdir()
             for name, text in pages.items():
                 (docs / name).write_text(text, "utf-8")
             copy_assets(self.project.template("site/assets"), docs / "assets")
+            copy_assets(self.project.template("internal/assets"), docs / "assets")
             provider = portfolio.provider.model
             build_site(
                 base_config=self.project.base_config,
@@ -319,10 +324,21 @@ class Builder:
                 nav=[{"Clients": "index.md"}, {"Findings": "findings.md"}],
                 site_url=self.url("internal"),
                 extra={"tripod_banner": "Internal: for the provider's staff, never for clients."},
+                styles=STYLES,
+                scripts=SCRIPTS,
             )
             self.store.deduplicate(stage / "site" / "assets")
-            (stage / "site" / "due.ics").write_bytes(due_calendar(portfolio, self.today))
-            return self.swap(stage / "site", self.root / "internal")
+            site = stage / "site"
+            everything = sorted((i for found in items.values() for i in found), key=Item.sort_key)
+            (site / "due.ics").write_bytes(
+                calendar(everything, self.today, calendar_name(portfolio))
+            )
+            (site / "portfolio.csv").write_text(pf.as_csv(rows), "utf-8", newline="")
+            name = provider.name if provider else ""
+            (site / "portfolio.json").write_text(
+                pf.as_json(rows, pf.moment(portfolio), name), "utf-8"
+            )
+            return self.swap(site, self.root / "internal")
         finally:
             remove_tree(stage)
 

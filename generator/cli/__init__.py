@@ -28,6 +28,7 @@ from generator.cli import (
     keys,
     project,
     publish,
+    report,
 )
 from generator.errors import TripodError
 
@@ -60,6 +61,7 @@ for command in (
     evidence.import_command,
     evidence.record_test_command,
     due.due_command,
+    report.report_command,
     build.build_command,
     build.serve_command,
     build.pack_command,

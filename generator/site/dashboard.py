@@ -1,121 +1,210 @@
-"""The provider's internal dashboard: every client at a glance, never published to one."""
+"""The provider's internal dashboard: every client at a glance, never published to one.
+
+The page opens with totals (each a link that filters the table), the clients that
+need action (the most urgent first), a chart of the portfolio's recovery estimates
+against the RTOs, then one compact row per client. The table is plain HTML that
+reads without a script; `portfolio.js` (shipped with the site, no CDN, nothing
+inline) sorts and filters it in the browser. Its columns are `portfolio.COLUMNS`,
+the same as portfolio.csv, portfolio.json and `tripod report`.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable
 
 from jinja2 import Environment
+from markupsafe import Markup
 
 from generator.findings import Finding
 from generator.format.model import Client, Scenario
-from generator.format.names import backup_name
 from generator.project.record import Portfolio
-from generator.render import render_template
-from generator.render.health import Problem, client_health
-from generator.render.values import VERDICT_WORDS
-from generator.rules import legs, options
-from generator.rules.recovery import SCENARIO_AFTER, VERDICTS, ScenarioEstimate
+from generator.render import render_template, text
+from generator.rules import options
+from generator.rules.recovery import SCENARIO_TITLES, ScenarioEstimate
+from generator.site import portfolio as pf
+from generator.site.engine import material_icon
 
-OVERDUE = ("restore-test-overdue", "dr-test-overdue", "bc-review-overdue")
+# The dashboard's own assets (templates/internal/assets), beside the sites' shared ones.
+STYLES = ("assets/stylesheets/portfolio.css",)
+SCRIPTS = ("assets/javascripts/portfolio.js",)
 
+# Material's own icons, one per tone, inlined once per page as symbols.
+ICONS: dict[pf.Tone, str] = {
+    "bad": "close-octagon",
+    "warn": "alert",
+    "accepted": "handshake-outline",
+    "unknown": "help-circle-outline",
+    "ok": "check-circle",
+    "off": "minus-circle-outline",
+}
+SHOWN_ACTIONS = 20  # the needs-action list's first lines; the rest fold away
 
-@dataclass(slots=True)
-class Row:
-    """One client's line on the dashboard."""
-
-    id: str
-    name: str
-    file: str
-    loadable: bool
-    findings: list[Finding]
-    legs: dict[str, str] = field(default_factory=dict)  # leg -> colour
-    draft: int | None = None
-    agreement: str = "No agreement has been issued yet."  # the lifecycle's sentence
-    terms_differ: bool = False
-    recovery: str = ""  # the worst verdict across the covered scenarios, in words
-    # Each RTO or RPO gap with every option that would close it, best first.
-    quotes: list[tuple[Finding, list[str]]] = field(default_factory=list)
-
-    def count(self, severity: str) -> int:
-        return sum(f.severity == severity for f in self.findings)
-
-    @property
-    def overdue(self) -> list[Finding]:
-        return [f for f in self.findings if f.code in OVERDUE]
+_PATH = re.compile(r'<path d="([^"]+)"')
 
 
-def rows(portfolio: Portfolio, today: dt.date) -> list[Row]:
-    provider = portfolio.provider.model
-    result = []
-    for record in portfolio.clients:
-        client = record.client
-        stem = record.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        if client is None or provider is None:
-            result.append(Row(stem, stem, record.file, False, record.findings))
-            continue
-        row = Row(client.id, client.name, record.file, True, record.findings)
-        row.legs = {leg: s.colour for leg, s in legs.status(record.findings).items()}
-        row.draft = client.agreement.version
-        row.recovery = worst_verdict(record.estimates, {s.id: s.name for s in client.systems})
-        row.quotes = quotes(client, record.estimates, record.findings)
-        if record.issued:
-            row.agreement = record.lifecycle(today).sentence
-            row.terms_differ = record.terms_differ
-        result.append(row)
-    return result
+def sprite() -> Markup:
+    symbols = []
+    for tone, name in ICONS.items():
+        paths = "".join(f'<path d="{d}"/>' for d in _PATH.findall(material_icon(name)))
+        symbols.append(f'<symbol id="tp-icon-{tone}" viewBox="0 0 24 24">{paths}</symbol>')
+    return Markup(
+        '<svg class="tp-sprite" aria-hidden="true" focusable="false">' + "".join(symbols) + "</svg>"
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class BackupAlert:
-    """A stale or failing backup on the dashboard: whose, which, what is wrong, since when."""
-
-    client_id: str
-    client: str
-    backup: str
-    problems: tuple[Problem, ...]  # most urgent first
-
-    @property
-    def words(self) -> str:
-        return "; ".join(p.words for p in self.problems)
-
-    @property
-    def since(self) -> str:
-        return self.problems[0].since_shown
+def icon(tone: pf.Tone) -> str:
+    return f'<svg class="tp-icon" aria-hidden="true"><use href="#tp-icon-{tone}"/></svg>'
 
 
-def moment(portfolio: Portfolio) -> dt.datetime:
-    """The moment the portfolio was checked at, in the provider's time zone."""
-    provider = portfolio.provider.model
-    zone = zoneinfo.ZoneInfo(provider.timezone if provider else "UTC")
-    return portfolio.now.astimezone(zone)
+def table(rows: list[pf.Summary]) -> Markup:
+    """The portfolio table, sorted by client name: every column of `portfolio.TABLE`."""
+    head = []
+    for i, column in enumerate(pf.TABLE):
+        kind = "number" if column.kind == "flag" else column.kind
+        num = ' class="tp-num"' if kind == "number" else ""
+        sort = ' aria-sort="ascending"' if i == 0 else ""
+        head.append(
+            f'<th scope="col" data-type="{kind}"{num}{sort}>'
+            f'<button type="button">{text(column.title)}</button></th>'
+        )
+    body = []
+    for row in sorted(rows, key=lambda r: (r.name.lower(), r.id)):
+        cells = []
+        for column in pf.TABLE:
+            cell = column.read(row)
+            label = f' data-label="{text(column.title)}"'
+            sort = f' data-sort="{text(cell.sort)}"'
+            if column.key == "name":
+                shown = _client_link(row)
+            elif cell.tone is not None:
+                # The agreement as the client's site says it, on hovering its state.
+                title = f' title="{text(row.sentence)}"' if column.key == "agreement" else ""
+                cells.append(
+                    f'<td{label}{sort}{title} class="tp-s tp-{cell.tone}">{icon(cell.tone)}'
+                    f"{text(cell.text)}</td>"
+                )
+                continue
+            else:
+                shown = str(text(cell.text))
+            num = ' class="tp-num"' if column.kind in ("number", "flag") else ""
+            cells.append(f"<td{label}{sort}{num}>{shown}</td>")
+        states = " ".join(row.states)
+        search = text(f"{row.id} {row.file}".lower())
+        body.append(f'<tr data-states="{states}" data-search="{search}">{"".join(cells)}</tr>')
+    return Markup(
+        '<div class="tp-scroll"><table class="tp-table" id="tp-table">'
+        f"<thead><tr>{''.join(head)}</tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + "\n</tbody></table></div>"
+    )
 
 
-def backup_alerts(portfolio: Portfolio, now: dt.datetime) -> tuple[list[BackupAlert], list[str]]:
-    """Every stale or failing backup across the portfolio, most urgent first (a backup with
-    no recent good run before one whose runs fail, before a failed restore test; the
-    longest-standing first), and the backups with no evidence ("Client: backup")."""
-    provider = portfolio.provider.model
-    if provider is None:
-        return [], []
-    zone = zoneinfo.ZoneInfo(provider.timezone)
-    alerts: list[BackupAlert] = []
-    missing: list[str] = []
-    for record in portfolio.clients:
-        client = record.client
-        if client is None:
-            continue
-        for health in client_health(client, record.evidence, now, zone).values():
-            name = backup_name(client, health.backup)
-            if not health.evidence:
-                missing.append(f"{client.name}: {name}")
-            elif health.problems:
-                problems = tuple(sorted(health.problems, key=lambda p: p.rank))
-                alerts.append(BackupAlert(client.id, client.name, name, problems))
-    alerts.sort(key=lambda a: (a.problems[0].rank, a.client, a.backup))
-    return alerts, missing
+def _client_link(row: pf.Summary, page: str = "") -> str:
+    if not row.loadable:
+        return str(text(row.file))
+    return f'<a href="../clients/{text(row.id)}/latest/{page}">{text(row.name)}</a>'
 
+
+def needing_action(rows: list[pf.Summary]) -> list[pf.Summary]:
+    """The clients with something to do, the most urgent first: by their most urgent
+    action's rank, then the longest-standing, then by name."""
+    found = [r for r in rows if r.actions]
+    return sorted(
+        found,
+        key=lambda r: (r.actions[0].rank, r.actions[0].since or "9999", r.name.lower()),
+    )
+
+
+def action_lines(rows: Iterable[pf.Summary]) -> list[Markup]:
+    lines = []
+    for row in rows:
+        first = row.actions[0]
+        since = f' <span class="tp-since">since {text(first.since)}</span>' if first.dated else ""
+        more = len(row.actions) - 1
+        extra = (
+            f' <a class="tp-more" href="findings/#f-{text(row.id)}">and {more} more</a>'
+            if more
+            else ""
+        )
+        lines.append(
+            Markup(
+                f"<strong>{_client_link(row, first.page)}</strong>: {text(first.words)}"
+                f"{since}{extra}"
+            )
+        )
+    return lines
+
+
+# ----------------------------------------------------------------------- the chart
+
+_BAR_X = 150  # where the bars start: the scenario titles are on the left
+_BAR_W = 460
+_ROW_H = 34
+_BAR_H = 20
+
+
+def chart(rows: list[pf.Summary]) -> Markup:
+    """Per scenario, one bar of the loadable clients: how many meet the RTO, accept the
+    gap, miss it, are not estimated, or are not covered; every part labelled with its
+    count where it fits, and the counts in words beside the bar, so colour is never
+    alone. Each part links to the table filtered to its clients."""
+    counts = pf.chart_counts(rows)
+    total = sum(r.loadable for r in rows)
+    height = _ROW_H * len(counts) + 30
+    width = _BAR_X + _BAR_W + 10
+    parts = [
+        f'<svg class="tp-chart-svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-labelledby="tp-chart-title">',
+        '<title id="tp-chart-title">Clients meeting, accepting or missing their RTOs, '
+        "per scenario</title>",
+    ]
+    for i, (scenario, groups) in enumerate(counts.items()):
+        y = 10 + i * _ROW_H
+        parts.append(
+            f'<text x="{_BAR_X - 8}" y="{y + 15}" text-anchor="end" class="tp-chart-label">'
+            f"{text(SCENARIO_TITLES[scenario])}</text>"
+        )
+        x = float(_BAR_X)
+        for group, words, tone in pf.CHART_GROUPS:
+            n = groups[group]
+            if not n or not total:
+                continue
+            w = _BAR_W * n / total
+            title = f"{SCENARIO_TITLES[scenario]}: {n} {words}"
+            parts.append(
+                f'<a href="#state={scenario}-{group}"><rect x="{x:.1f}" y="{y}" '
+                f'width="{w:.1f}" height="{_BAR_H}" class="tp-bar tp-{tone}">'
+                f"<title>{text(title)}</title></rect>"
+            )
+            if w >= 8 * len(str(n)) + 6:
+                parts.append(
+                    f'<text x="{x + w / 2:.1f}" y="{y + 14}" text-anchor="middle" '
+                    f'class="tp-bar-count tp-on-{tone}">{n}</text>'
+                )
+            parts.append("</a>")
+            x += w
+    y = 10 + len(counts) * _ROW_H + 6
+    parts.append(
+        f'<text x="{_BAR_X}" y="{y}" class="tp-chart-axis">Out of {total} '
+        f"{'client' if total == 1 else 'clients'}</text>"
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def chart_words(rows: list[pf.Summary]) -> list[tuple[Scenario, list[tuple[str, int, str]]]]:
+    """The chart in words, per scenario: each group with its count and its token."""
+    return [
+        (
+            scenario,
+            [(words, groups[g], f"{scenario}-{g}") for g, words, _ in pf.CHART_GROUPS if groups[g]],
+        )
+        for scenario, groups in pf.chart_counts(rows).items()
+    ]
+
+
+# ----------------------------------------------------------------------- findings page
 
 GAPS = {"rto-unachievable": options.rto_options, "rpo-unachievable": options.rpo_options}
 
@@ -137,40 +226,45 @@ def quotes(
     return found
 
 
-def worst_verdict(scenarios: dict[Scenario, ScenarioEstimate], names: dict[str, str]) -> str:
-    """The worst verdict of any system in any covered scenario, in words, with the system
-    and the scenario where it is a gap: "CAD server: no copy survives after ransomware"."""
-    rank = {verdict: i for i, verdict in enumerate(VERDICTS)}
-    found = [
-        (rank[s.verdict(system)], i, system, s.scenario)
-        for i, s in enumerate(scenarios.values())
-        if s.covered
-        for system in s.systems
-    ]
-    if not found:
-        return "no recovery estimated"
-    verdict_rank, _, system, scenario = min(found)
-    verdict = VERDICTS[verdict_rank]
-    if verdict in ("meets", "no objective", "not affected"):
-        return {"meets": "meets every RTO", "no objective": "no objectives set"}.get(
-            verdict, "no system affected"
+def findings_rows(portfolio: Portfolio, rows: list[pf.Summary]) -> list[dict[str, object]]:
+    by_file = {r.file: r for r in rows}
+    found = []
+    for record in portfolio.clients:
+        row = by_file[record.file]
+        client = record.client
+        found.append(
+            {
+                "row": row,
+                "findings": record.findings,
+                "quotes": quotes(client, record.estimates, record.findings) if client else [],
+            }
         )
-    return f"{names.get(system, system)}: {VERDICT_WORDS[verdict]} {SCENARIO_AFTER[scenario]}"
+    return found
 
 
-def dashboard_pages(env: Environment, portfolio: Portfolio, today: dt.date) -> dict[str, str]:
+def dashboard_pages(
+    env: Environment, portfolio: Portfolio, rows: list[pf.Summary]
+) -> dict[str, str]:
     provider = portfolio.provider.model
-    now = moment(portfolio)
-    alerts, no_evidence = backup_alerts(portfolio, now)
+    now = pf.moment(portfolio)
+    urgent = needing_action(rows)
     values = {
         "built": f"{now:%Y-%m-%d %H:%M} ({provider.timezone if provider else 'UTC'} time)",
-        "rows": rows(portfolio, today),
-        "alerts": alerts,
-        "no_evidence": no_evidence,
-        "today": today,
+        "today": now.date(),
         "provider": provider,
         "provider_findings": portfolio.provider.findings,
-        "colour": {"green": "🟢", "amber": "🟠", "red": "🔴"},
+        "totals": pf.totals(rows),
+        "filters": pf.filters(rows),
+        "actions": action_lines(urgent),
+        "shown_actions": SHOWN_ACTIONS,
+        "chart": chart(rows),
+        "chart_words": chart_words(rows),
+        "scenario_titles": SCENARIO_TITLES,
+        "sprite": sprite(),
+        "icon": {tone: Markup(icon(tone)) for tone in pf.TONES},
+        "table": table(rows),
+        "count": len(rows),
+        "clients": findings_rows(portfolio, rows),
     }
     return {
         "index.md": render_template(env, "internal/index.md", values),

@@ -125,12 +125,16 @@ def build_site(
     site_url: str | None = None,
     extra: dict[str, Any] | None = None,
     offline: bool = False,
+    styles: tuple[str, ...] = (),
+    scripts: tuple[str, ...] = (),
 ) -> None:
     """Builds one site from `docs_dir` into `site_dir` (which it empties first).
 
     `site_name` is plain text: it is escaped here, once, because Material's
     templates print it without escaping. With `offline`, the site works from
     file:// (no directory URLs, search index inlined, the worker shim bundled).
+    `styles` and `scripts` are the site's own files (paths in `docs_dir`), loaded
+    after the project's.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -151,6 +155,8 @@ def build_site(
         # Markup: escaped once here, and not again by templates that apply `| e`.
         config["site_name"] = Markup(html.escape(site_name))
         config["extra"].update(extra or {})
+        config["extra_css"] = [*config["extra_css"], *styles]
+        config["extra_javascript"] = [*config["extra_javascript"], *scripts]
         theme_env = config.theme.get_env
         cache = _BYTECODE.cache()
 
@@ -198,6 +204,18 @@ def serve(root: Path, rebuild: Callable[[], None], watch: list[Path], host: str,
         pass
     finally:
         server.shutdown()
+
+
+def material_icon(name: str) -> str:
+    """The SVG of one of the icons Material bundles ("check-circle"), to inline in a page:
+    the theme's icons work without a web font and without any other host."""
+    import material
+
+    folder = Path(material.__file__).parent / "templates" / ".icons" / "material"
+    try:
+        return (folder / f"{name}.svg").read_text("utf-8")
+    except OSError as e:
+        raise SiteError(f"Material has no icon {name!r}: {e.strerror}") from e
 
 
 def escape_html(value: str) -> str:
