@@ -30,7 +30,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from portfolio import export_csv, issue_versions, write_evidence, write_portfolio  # noqa: E402
+from portfolio import (  # noqa: E402
+    add_states,
+    export_csv,
+    issue_versions,
+    write_evidence,
+    write_portfolio,
+)
 
 BIN = Path(sys.executable).parent
 TODAY = dt.date(2026, 11, 25)
@@ -202,6 +208,28 @@ def evidence_floor(root: Path) -> float:
     return time.perf_counter() - started
 
 
+def dashboard_figures(scratch: Path, clients: int) -> tuple[dict[str, float | None], list[str]]:
+    """The dashboard at `clients` clients of a varied portfolio: `tripod build` of one
+    client (which writes the whole dashboard), then the page in headless Chromium
+    (bench/dashboard.py). Without chromium on PATH: no figures, and a note saying so."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return {}, ["dashboard skipped: chromium is not on PATH (make bench installs it)"]
+    import dashboard
+
+    root = scratch / "varied"
+    ids = write_portfolio(root, clients, varied=True)
+    add_states(root, ids, TODAY)
+    figures: dict[str, float | None] = {}
+    figures["dashboard_build_s"], _ = timed(
+        [str(BIN / "tripod"), "build", ids[0], "--today", TODAY.isoformat()], root
+    )
+    page = root / "site" / "internal" / "index.html"
+    measured, notes = dashboard.measure(chromium, page.as_uri(), scratch / "chromium")
+    figures.update(measured)
+    return figures, notes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -248,6 +276,7 @@ def main() -> None:
     evidence_records = write_evidence(root, ids, TODAY)
     results["evidence_read_floor_s"] = evidence_floor(root)
     results["check_with_evidence_s"], _ = timed([tripod, "check"], root)
+    board, dashboard_notes = dashboard_figures(scratch, args.clients)
     results["naive_per_client_s"] = naive(root, ids, args.sample)
     results["check_900kb_value_s"] = long_value(scratch, ids, root)
     results["check_peak_mib"] = check_kib / 1024
@@ -284,6 +313,11 @@ def main() -> None:
             "platform": platform.platform(),
         },
         "seconds": results,
+        # A varied portfolio of as many clients (bench/portfolio.py): the build of one
+        # client with the dashboard (seconds), then the page in headless Chromium
+        # (milliseconds); None where the page could not give a figure (the notes say why).
+        "dashboard": board,
+        "dashboard_notes": dashboard_notes,
         "ratios": ratios,
         "goals": goals,
     }
@@ -291,6 +325,11 @@ def main() -> None:
     for name, value in results.items():
         print(f"  {name:22} {value:10.2f}")
     print(f"  {'naive_total_s':22} {naive_total:10.2f}  (sampled on {min(args.sample, n)} clients)")
+    for name, figure in board.items():
+        shown = "      None" if figure is None else f"{figure:10.2f}"
+        print(f"  {name:26} {shown}")
+    for note in dashboard_notes:
+        print(f"  {note}")
     for name, value in ratios.items():
         mark = "ok" if value <= goals[name] else "over the goal"
         print(f"  {name:22} {value:10.3f}  goal <= {goals[name]}: {mark}")

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from devtools import CHROMIUM_FLAGS  # noqa: F401  (the browser tests import it from here)
 
 from generator import DEFAULTS
 from generator.findings import Finding
@@ -26,19 +27,6 @@ from generator.project.record import check_project
 REPO = Path(__file__).resolve().parent.parent
 TRIPOD = str(Path(sys.executable).with_name("tripod"))
 TODAY = dt.date(2026, 11, 25)
-
-# Headless Chromium as the browser tests run it: Debian's package, no sandbox
-# (containers), and nothing beyond loopback and file://, whatever a page asks for.
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-)
 
 
 def system_tool(name: str, package: str, *places: str) -> str:
