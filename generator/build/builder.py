@@ -301,7 +301,13 @@ class Builder:
     def build_dashboard(self, portfolio: Portfolio) -> Leftover | None:
         from generator.project.due import Item, calendar, calendar_name, record_items
         from generator.site import portfolio as pf
-        from generator.site.dashboard import SCRIPTS, STYLES, dashboard_pages
+        from generator.site.dashboard import (
+            ICON_STYLES,
+            SCRIPTS,
+            STYLES,
+            dashboard_pages,
+            icon_styles,
+        )
 
         stage = self.stage("internal")
         try:
@@ -315,6 +321,7 @@ class Builder:
                 (docs / name).write_text(text, "utf-8")
             copy_assets(self.project.template("site/assets"), docs / "assets")
             copy_assets(self.project.template("internal/assets"), docs / "assets")
+            (docs / ICON_STYLES).write_text(icon_styles(), "utf-8")
             provider = portfolio.provider.model
             build_site(
                 base_config=self.project.base_config,

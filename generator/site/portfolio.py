@@ -62,14 +62,14 @@ LEG_TOKENS: dict[Leg, str] = {
 
 # A scenario's worst verdict for a client, as its cell reads it.
 SCENARIO_CELLS: dict[str, tuple[str, Tone]] = {
-    "no backup": ("not backed up", "bad"),
-    "no surviving copy": ("no copy survives", "bad"),
+    "no backup": ("no backup", "bad"),
+    "no surviving copy": ("no copy", "bad"),  # no copy survives
     "misses": ("misses", "bad"),
-    "accepted": ("accepted gap", "accepted"),
-    "not determined": ("not determined", "unknown"),
+    "accepted": ("accepted", "accepted"),  # a gap the client accepted in writing
+    "not determined": ("unknown", "unknown"),
     "meets": ("meets", "ok"),
-    "no objective": ("no objective", "unknown"),
-    "not affected": ("not affected", "ok"),
+    "no objective": ("no RTO", "unknown"),
+    "not affected": ("unaffected", "ok"),
     "not covered": ("not covered", "off"),
 }
 # The finding a client accepts for each kind of gap.
@@ -84,8 +84,8 @@ SCENARIO_SHORT: dict[Scenario, str] = {
 HEALTH_CELLS: dict[str, Tone] = {
     "stale": "bad",
     "failing": "bad",
-    "restore test failed": "bad",
-    "partial evidence": "unknown",
+    "restore failed": "bad",
+    "partial": "unknown",  # some backups have evidence, some none
     "no evidence": "off",
     "healthy": "ok",
     "no backups": "off",
@@ -93,16 +93,16 @@ HEALTH_CELLS: dict[str, Tone] = {
 
 AGREEMENT_CELLS: dict[str, Tone] = {
     "ended": "bad",
-    "ending": "warn",
+    "ending": "warn",  # within 60 days, no renewal executed
     "not signed": "warn",
-    "not yet in force": "unknown",
+    "upcoming": "unknown",  # executed, not yet in force
     "in force": "ok",
     "none issued": "off",
 }
 SIGNATURE_CELLS: dict[str, Tone] = {
-    "development key": "bad",
-    "awaiting client": "warn",
-    "signed": "ok",
+    "dev key": "bad",  # signed with Tripod's development key: not a signature
+    "awaiting": "warn",  # the client's signature
+    "signed": "ok",  # by both parties
     "none": "off",
 }
 
@@ -170,13 +170,13 @@ class Summary:
             found.append("agreement-ended")
         if self.agreement == "ending":
             found.append("agreement-ending")
-        if self.signature == "awaiting client":
+        if self.signature == "awaiting":
             found.append("awaiting-signature")
         if self.overdue:
             found.append("overdue")
         if HEALTH_CELLS[self.health] == "bad":
             found.append("backup-problem")
-        if self.health in ("no evidence", "partial evidence"):
+        if self.health in ("no evidence", "partial"):
             found.append("no-evidence")
         for scenario, cell in self.scenarios.items():
             found.append(f"{scenario}-{_chart_group(cell)}")
@@ -273,9 +273,10 @@ COLUMNS: tuple[Column, ...] = (
             SCENARIO_SHORT[scenario],
             "status",
             _scenario(scenario),
-            about=f"{SCENARIO_TITLES[scenario]}: the worst recovery verdict of any system "
-            "(not backed up, no copy survives, misses, accepted gap, not determined, meets, "
-            "no objective, not affected), or not covered.",
+            about=f"{SCENARIO_TITLES[scenario]}: the worst verdict of any system: no backup, "
+            "no copy (no copy survives), misses (the RTO), accepted (a gap the client accepted "
+            "in writing), unknown (not determined), meets, no RTO (no objective), unaffected; "
+            "or not covered by the agreement.",
         )
         for scenario in SCENARIOS
     ),
@@ -285,7 +286,8 @@ COLUMNS: tuple[Column, ...] = (
         "status",
         lambda s: _status(s.health, HEALTH_CELLS[s.health]),
         about="What the imported evidence says of the backups, the worst first: stale, "
-        "failing, restore test failed, partial evidence, no evidence, healthy, no backups.",
+        "failing, restore failed, partial (some backups have no evidence), no evidence, "
+        "healthy, no backups.",
     ),
     Column(
         "backup_health_since",
@@ -297,13 +299,18 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("errors", "Errors", "number", lambda s: _number(s.errors), about="Errors found."),
     Column(
-        "warnings", "Warnings", "number", lambda s: _number(s.warnings), about="Warnings found."
+        "warnings",
+        "Warnings",
+        "number",
+        lambda s: _number(s.warnings),
+        about="Warnings found.",
     ),
     Column(
         "accepted_gaps",
         "Accepted",
         "number",
         lambda s: _number(s.accepted),
+        table=False,  # the scenario columns say which
         about="Gaps the client accepted in writing.",
     ),
     Column(
@@ -319,13 +326,14 @@ COLUMNS: tuple[Column, ...] = (
         "status",
         lambda s: _status(s.agreement, AGREEMENT_CELLS[s.agreement]),
         about="Where the agreement stands: ended, ending (within 60 days, no renewal "
-        "executed), not signed, not yet in force, in force, none issued.",
+        "executed), not signed, upcoming (executed, not yet in force), in force, none issued.",
     ),
     Column(
         "in_force",
         "In force",
         "number",
         lambda s: Cell(s.in_force, s.in_force[1:], value=s.in_force or None),
+        table=False,
         about="The version in force (v2), if any.",
     ),
     Column(
@@ -340,14 +348,15 @@ COLUMNS: tuple[Column, ...] = (
         "Signature",
         "status",
         lambda s: _status(s.signature, SIGNATURE_CELLS[s.signature]),
-        about="The newest issued version: signed by both, awaiting the client, signed "
-        "with the development key, or none issued.",
+        about="The newest issued version: signed (by both parties), awaiting (the client's "
+        "signature), dev key (signed with the development key: no signature), or none.",
     ),
     Column(
         "draft",
         "Draft",
         "number",
         lambda s: _number(s.draft),
+        table=False,
         about="The agreement version the file's terms are (the next to issue when they changed).",
     ),
     Column(
@@ -488,16 +497,12 @@ def _backups(
             actions.append(Action(2, f"{name}: {p.words}", p.since_shown, "backups/"))
     if problems:
         worst = min(problems, key=lambda p: p.rank)
-        s.health = worst.kind.replace("-", " ")
+        s.health = {"restore-test-failed": "restore failed"}.get(worst.kind, worst.kind)
         s.health_since = worst.since_shown
     else:
         proven = sum(h.evidence for h in health.values())
         s.health = (
-            "healthy"
-            if proven == len(health)
-            else "no evidence"
-            if not proven
-            else "partial evidence"
+            "healthy" if proven == len(health) else "no evidence" if not proven else "partial"
         )
 
 
@@ -514,13 +519,13 @@ def _agreement(s: Summary, record: ClientRecord, life: Lifecycle, findings: list
         s.agreement = "ended"
         s.term_ends = life.ended_on
     elif life.upcoming is not None:
-        s.agreement = "not yet in force"
+        s.agreement = "upcoming"
     else:
         s.agreement = "not signed"
     if newest.state == "not a valid signature":
-        s.signature = "development key"
+        s.signature = "dev key"
     elif life.awaiting is not None:
-        s.signature = "awaiting client"
+        s.signature = "awaiting"
     elif newest.version.executed:
         s.signature = "signed"
     else:
