@@ -209,9 +209,12 @@ def serve(root: Path, rebuild: Callable[[], None], watch: list[Path], host: str,
 def material_icon(name: str) -> str:
     """The SVG of one of the icons Material bundles ("check-circle"), to inline in a page:
     the theme's icons work without a web font and without any other host."""
-    import material
+    import importlib.util
 
-    folder = Path(material.__file__).parent / "templates" / ".icons" / "material"
+    spec = importlib.util.find_spec("material")
+    if spec is None or spec.origin is None:
+        raise SiteError("the Material theme is not installed (make site installs it)")
+    folder = Path(spec.origin).parent / "templates" / ".icons" / "material"
     try:
         return (folder / f"{name}.svg").read_text("utf-8")
     except OSError as e:
