@@ -111,7 +111,7 @@ def _rows() -> list[Row]:
 
         def status(tone: int) -> str:
             word = TONES[tone]
-            return f'<svg class="tp-icon" aria-hidden="true"><use href="#tp-icon-{word}"/></svg> {word}'
+            return word  # the stylesheet draws the icon before the word
 
         cells = (
             f'<a href="../clients/{ident}/latest/">{html.escape(name)}</a>',
@@ -159,10 +159,6 @@ def _page(rows: list[Row], script: bool = True) -> str:
         for s, c in counts.items()
     )
     options = "".join(f'<option value="{s}">{s} ({c})</option>' for s, c in counts.items())
-    symbols = "".join(
-        f'<symbol id="tp-icon-{t}" viewBox="0 0 24 24"><path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20z"/></symbol>'
-        for t in TONES
-    )
     scripts = '<script src="portfolio.js"></script>' if script else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -176,7 +172,6 @@ def _page(rows: list[Row], script: bool = True) -> str:
 <h1>Clients</h1>
 <ul class="tp-totals"><li><a href="#state=all"><strong>{len(rows)}</strong> clients</a></li>{totals}</ul>
 <ol class="tp-actions"><li>Harbour Dental Group: backup not standing</li></ol>
-<svg class="tp-sprite" aria-hidden="true">{symbols}</svg>
 <div class="tp-portfolio">
 <div class="tp-controls" hidden>
 <label for="tp-filter">Filter</label>
@@ -193,6 +188,7 @@ def _page(rows: list[Row], script: bool = True) -> str:
 </tbody>
 </table>
 </div>
+<p class="tp-paging" hidden><button type="button" id="tp-all">Show all</button></p>
 </div>
 </article>
 {scripts}
@@ -237,6 +233,13 @@ class Page:
             ".map(tr => tr.cells[1].textContent)"
         )
         return sorted(int(i[1:]) for i in ids)
+
+    def show_all(self) -> None:
+        """Clicks "Show all" where the table shows only its first page."""
+        self.js(
+            "(() => { if (!document.querySelector('.tp-paging').hidden)"
+            " document.getElementById('tp-all').click(); })()"
+        )
 
     def shown(self) -> str:
         text: str = self.js("document.getElementById('tp-shown').textContent")
@@ -324,19 +327,45 @@ def _report(what: str, times: list[tuple[float, float]]) -> None:
 
 
 def test_without_the_script_the_table_is_whole_and_the_controls_stay_hidden(page: Page) -> None:
-    page.open(bare=True)
-    assert page.js("document.querySelector('.tp-controls').hidden") is True
-    assert page.visible() == list(range(ROWS))
-    assert page.order() == list(range(ROWS))
+    # A browser that runs no script: the stylesheet's first view (100 rows, waiting for
+    # the script) does not apply, and every row is there.
+    page.browser.page("Emulation.setScriptExecutionDisabled", value=True)
+    try:
+        page.browser.open("about:blank", 1280)
+        page.browser.open(page.bare_url, 1280)  # no script runs: not even the error collector
+        assert page.js("matchMedia('(scripting: none)').matches") is True
+        assert page.js("document.querySelector('.tp-controls').hidden") is True
+        assert page.visible() == list(range(ROWS))
+        assert page.order() == list(range(ROWS))
+    finally:
+        page.browser.page("Emulation.setScriptExecutionDisabled", value=False)
 
 
 def test_the_script_shows_the_controls_and_counts(page: Page) -> None:
     page.open()
     assert page.js("document.querySelector('.tp-controls').hidden") is False
     assert page.js("getComputedStyle(document.querySelector('.tp-controls')).display") == "flex"
-    assert page.shown() == f"{ROWS} of {ROWS} clients"
+    # The first page of the table, and a button for the rest.
+    assert page.shown() == f"{ROWS} of {ROWS} clients, the first 100 shown"
     assert page.order() == list(range(ROWS))
-    assert page.js("getComputedStyle(document.querySelector('.tp-sprite')).display") != "none"
+    assert page.visible() == list(range(100))
+    assert page.js("document.getElementById('tp-all').textContent") == f"Show all {ROWS}"
+    page.show_all()
+    assert page.visible() == list(range(ROWS))
+    assert page.shown() == f"{ROWS} of {ROWS} clients"
+    assert page.js("document.querySelector('.tp-paging').hidden") is True
+    # A new order shows the first page of that order; a new filter starts again.
+    page.open()
+    page.sort(0)
+    assert page.visible() == sorted(_expected(page.rows, 0, True)[:100])
+    page.show_all()
+    page.sort(3)
+    assert len(page.visible()) == ROWS  # shown all: a new order keeps that
+    page.type("c0")
+    want = [i for i, r in enumerate(page.rows) if "c0" in r.search]
+    assert len(want) > 100, "the data must have more than a page of matches"
+    order = [i for i in _expected(page.rows, 3, False) if i in set(want)]
+    assert page.visible() == sorted(order[:100])
 
 
 def test_every_column_sorts_both_ways_stably_with_empty_dates_last(page: Page) -> None:
@@ -364,6 +393,7 @@ def test_every_column_sorts_both_ways_stably_with_empty_dates_last(page: Page) -
     # A sort keeps the filter: only the matching rows stay shown, in the new order.
     page.type("harbour")
     page.sort(5)
+    page.show_all()
     matching = sorted(i for i, r in enumerate(rows) if "harbour" in r.search)
     assert page.visible() == matching
     assert [i for i in page.order() if i in set(matching)] == [
@@ -380,6 +410,7 @@ def test_the_filter_matches_every_word_and_the_state(page: Page) -> None:
     times = []
     for text in ("", "Harbour", "DENTAL  harbour", "  c00 signed ", "café ok", "nothing-matches"):
         times.append(page.type(text))
+        page.show_all()
         words = text.lower().split()
         want = [i for i, r in enumerate(rows) if all(w in r.search for w in words)]
         assert page.visible() == want, text
@@ -388,6 +419,7 @@ def test_the_filter_matches_every_word_and_the_state(page: Page) -> None:
 
     page.type("dental")
     page.choose("overdue")
+    page.show_all()
     want = [i for i, r in enumerate(rows) if "overdue" in r.states and "dental" in r.search]
     assert want, "the data must have dental clients that are overdue"
     assert page.visible() == want
@@ -396,6 +428,7 @@ def test_the_filter_matches_every_word_and_the_state(page: Page) -> None:
     assert page.js("location.hash") == "#state=overdue&q=dental"
     page.type("")
     page.choose("all")
+    page.show_all()
     assert page.visible() == list(range(ROWS))
     assert page.js("location.hash") == "#state=all"
     assert page.errors() == []
@@ -411,22 +444,26 @@ def test_a_state_link_filters_on_load_on_hashchange_and_from_the_totals(page: Pa
         return [i for i, r in enumerate(rows) if state in r.states]
 
     page.open(hash="#state=stale")
+    page.show_all()
     assert page.js("document.getElementById('tp-state').value") == "stale"
     assert page.visible() == with_state("stale")
     assert page.shown() == f"{len(with_state('stale'))} of {ROWS} clients"
 
     page.open(hash="#state=overdue&q=harbour")
+    page.show_all()
     assert page.js("document.getElementById('tp-filter').value") == "harbour"
     assert page.visible() == [i for i in with_state("overdue") if "harbour" in rows[i].search]
 
     page.open()
     page.js("location.hash = '#state=draft-pending'")
     page.wait("document.getElementById('tp-state').value === 'draft-pending'")
+    page.show_all()
     assert page.visible() == with_state("draft-pending")
 
     # An unknown token shows everyone rather than no one.
     page.js("location.hash = '#state=no-such-state'")
     page.wait("document.getElementById('tp-state').value === 'all'")
+    page.show_all()
     assert page.visible() == list(range(ROWS))
 
     # A total's link: the table filtered and brought into view, also a second time.
@@ -437,6 +474,7 @@ def test_a_state_link_filters_on_load_on_hashchange_and_from_the_totals(page: Pa
         page.wait("window.scrollY > 0")
         top = page.js("document.querySelector('.tp-portfolio').getBoundingClientRect().top")
         assert 0 <= top < 60, top
+        page.show_all()
         assert page.visible() == with_state("needs-action")
     assert page.errors() == []
 
@@ -484,6 +522,7 @@ def test_on_a_phone_every_client_is_a_card_and_nothing_overflows(page: Page) -> 
     assert page.js("document.documentElement.scrollWidth") <= 390
     # Filtering still hides cards.
     page.type("harbour dental")
+    page.show_all()
     want = [i for i, r in enumerate(page.rows) if "harbour" in r.search and "dental" in r.search]
     assert page.visible() == want
     assert page.errors() == []
