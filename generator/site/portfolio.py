@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import json
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -331,8 +331,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "in_force",
         "In force",
-        "number",
-        lambda s: Cell(s.in_force, s.in_force[1:], value=s.in_force or None),
+        "text",
+        lambda s: Cell(s.in_force, s.in_force, value=s.in_force or None),
         table=False,
         about="The version in force (v2), if any.",
     ),
@@ -449,7 +449,9 @@ def _summary(
     s.accepted = len(accepted)
     s.overdue = sum(f.code in OVERDUE for f in findings)
     s.draft = client.agreement.version
-    s.worst_recovery = worst_verdict(record.estimates, {x.id: x.name for x in client.systems})
+    s.worst_recovery = worst_verdict(
+        record.estimates, {x.id: x.name for x in client.systems}, accepted
+    )
     actions: list[Action] = []
     _backups(s, record, client, now, zone, actions)
     life = record.lifecycle(today) if record.issued else None
@@ -574,9 +576,14 @@ def _since(item: Item) -> str:
     return "" if item.never else item.due.isoformat()
 
 
-def worst_verdict(scenarios: dict[Scenario, ScenarioEstimate], names: dict[str, str]) -> str:
+def worst_verdict(
+    scenarios: dict[Scenario, ScenarioEstimate],
+    names: dict[str, str],
+    accepted: Sequence[Finding] = (),
+) -> str:
     """The worst verdict of any system in any covered scenario, in words, with the system
-    and the scenario where it is a gap: "CAD server: no copy survives after ransomware"."""
+    and the scenario where it is a gap: "CAD server: no copy survives after ransomware",
+    and "(accepted gap)" where the client accepted it in writing."""
     rank = {verdict: i for i, verdict in enumerate(VERDICTS)}
     found = [
         (rank[s.verdict(system)], i, system, s.scenario)
@@ -592,7 +599,13 @@ def worst_verdict(scenarios: dict[Scenario, ScenarioEstimate], names: dict[str, 
         return {"meets": "meets every RTO", "no objective": "no objectives set"}.get(
             verdict, "no system affected"
         )
-    return f"{names.get(system, system)}: {VERDICT_WORDS[verdict]} {SCENARIO_AFTER[scenario]}"
+    words = f"{names.get(system, system)}: {VERDICT_WORDS[verdict]} {SCENARIO_AFTER[scenario]}"
+    code = _ACCEPTS.get(verdict)
+    if code is not None and any(
+        f.code == code and f.system == system and f.scenario in (None, scenario) for f in accepted
+    ):
+        words += " (accepted gap)"
+    return words
 
 
 # ----------------------------------------------------------------------- totals, chart
@@ -687,8 +700,15 @@ def as_csv(rows: Iterable[Summary]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.key for c in COLUMNS])
     for row in rows:
-        writer.writerow([c.read(row).text for c in COLUMNS])
+        writer.writerow([_inert(c.read(row).text) for c in COLUMNS])
     return out.getvalue()
+
+
+def _inert(value: str) -> str:
+    """A spreadsheet reads a cell that starts with =, +, -, @ or a tab as a formula: such
+    a value (a client's name can be anything) is written after an apostrophe, which
+    spreadsheets show as text and hide."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def as_json(rows: Iterable[Summary], moment: dt.datetime, provider: str) -> str:
@@ -708,3 +728,18 @@ def as_json(rows: Iterable[Summary], moment: dt.datetime, provider: str) -> str:
         "clients": clients,
     }
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def columns_reference() -> str:
+    """The columns as docs/portfolio.md lists them: key, title, kind, in the table or not,
+    and what each means."""
+    lines = [
+        "| key | title | kind | in the table | what it says |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for c in COLUMNS:
+        about = c.about.replace("|", "\\|")
+        lines.append(
+            f"| `{c.key}` | {c.title} | {c.kind} | {'yes' if c.table else 'no'} | {about} |"
+        )
+    return "\n".join(lines) + "\n"
