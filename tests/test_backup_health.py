@@ -207,7 +207,7 @@ def test_the_dashboard_lists_stale_and_failing_backups(tiny_site: TinyProject) -
     rows = dashboard_table(page)
     assert (rows["Bayside Smiles"]["Backups"], rows["Acme Dental"]["Backups"]) == (
         "stale",
-        "partial evidence",
+        "partial",
     )
     text = words(page)
     assert "2 with stale or failing backups" not in text  # one client, two of its backups

@@ -499,8 +499,15 @@ def test_on_a_phone_every_client_is_a_card_and_nothing_overflows(page: Page) -> 
         "block"
     )
     assert page.js(
-        "getComputedStyle(document.querySelector('#tp-table td'), '::before').content"
+        "getComputedStyle(document.querySelector('#tp-table td'), '::after').content"
     ) == json.dumps("Client")
+    # A state's cell shows its label too, before its icon and its word.
+    state = page.js(
+        "(() => { const td = document.querySelector('#tp-table td.tp-s');"
+        " return [td.dataset.label, getComputedStyle(td, '::after').content,"
+        " getComputedStyle(td, '::after').order, getComputedStyle(td, '::before').order]; })()"
+    )
+    assert state[1] == json.dumps(state[0]) and int(state[2]) < int(state[3]), state
     # The header row is out of sight but still in the page for screen readers.
     header = page.js(
         "(() => { const r = document.querySelector('#tp-table thead').getBoundingClientRect();"

@@ -210,7 +210,7 @@ def test_the_development_key_is_not_a_valid_signature_in_every_state(tmp_path: P
         "Version 1 is signed with Tripod's development key" in read_page(details.read_text()).text
     )
     table = dashboard_table((project.root / "site/internal/index.html").read_text())
-    assert table["Acme Dental"]["Signature"] == "development key"
+    assert table["Acme Dental"]["Signature"] == "dev key"
 
 
 def test_a_trusted_provider_signature_is_not_called_a_development_key(

@@ -89,6 +89,7 @@ HEALTH_CELLS: dict[str, Tone] = {
     "no evidence": "off",
     "healthy": "ok",
     "no backups": "off",
+    "unknown": "unknown",  # the file cannot be loaded
 }
 
 AGREEMENT_CELLS: dict[str, Tone] = {
@@ -419,7 +420,7 @@ def summaries(portfolio: Portfolio, items: dict[str, list[Item]] | None = None) 
             stem = record.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             first = next((f for f in record.findings if f.severity == "error"), None)
             why = f"{record.file} cannot be loaded" + (f": {first.message}" if first else "")
-            summary = Summary(stem, stem, record.file, False, health="no evidence")
+            summary = Summary(stem, stem, record.file, False, health="unknown")
             summary.errors = sum(f.severity == "error" for f in record.findings)
             summary.actions = [Action(0, why)]
             found.append(summary)
