@@ -244,6 +244,7 @@ def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> N
     # The most urgent first: an agreement that ended, then a stale backup, then what is overdue.
     in_order(
         text,
+        "Every client of Southern Cross IT",
         "Needs action",
         "Harbour Dental Group: the agreement ended on 2026-10-31: no version is in force",
         "Lawson & Reid Lawyers: Document management server and Scanned files archive backup: stale",
