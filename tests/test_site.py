@@ -246,9 +246,9 @@ def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> N
         text,
         "Every client of Southern Cross IT",
         "Needs action",
-        "Harbour Dental Group: the agreement ended on 2026-10-31: no version is in force",
-        "Lawson & Reid Lawyers: Document management server and Scanned files archive backup: stale",
-        "Ridgeline Fabrication: DR test overdue since 2026-11-20 and 1 more",
+        "Harbour Dental Group : the agreement ended on 2026-10-31: no version is in force",
+        "Lawson & Reid Lawyers : Document management server and Scanned files archive backup: stale",
+        "Ridgeline Fabrication : DR test overdue since 2026-11-20 and 1 more",
     )
     page = html.unescape((examples.root / "site" / "internal" / "index.html").read_text())
     assert 'href="../clients/lawson-reid/latest/"' in page
