@@ -142,21 +142,22 @@ def action_lines(rows: Iterable[pf.Summary]) -> list[Markup]:
 
 # ----------------------------------------------------------------------- the chart
 
-_BAR_X = 180  # where the bars start: the scenario titles are on the left
-_BAR_W = 460
-_ROW_H = 34
-_BAR_H = 20
+_BAR_X = 4  # the bars start at the left, each under its scenario's title
+_BAR_W = 472
+_ROW_H = 48
+_BAR_H = 22
 
 
 def chart(rows: list[pf.Summary]) -> Markup:
     """Per scenario, one bar of the loadable clients: how many meet the RTO, accept the
     gap, miss it, are not estimated, or are not covered; every part labelled with its
-    count where it fits, and the counts in words beside the bar, so colour is never
-    alone. Each part links to the table filtered to its clients."""
+    count where it fits, and the counts in words below the chart, so colour is never
+    alone. Each part links to the table filtered to its clients. The scenario's title
+    is above its bar, so the chart stays narrow enough to read on a phone."""
     counts = pf.chart_counts(rows)
     total = sum(r.loadable for r in rows)
-    height = _ROW_H * len(counts) + 30
-    width = _BAR_X + _BAR_W + 10
+    height = _ROW_H * len(counts) + 24
+    width = _BAR_X + _BAR_W + 4
     parts = [
         f'<svg class="tp-chart-svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-labelledby="tp-chart-title">',
@@ -164,11 +165,12 @@ def chart(rows: list[pf.Summary]) -> Markup:
         "per scenario</title>",
     ]
     for i, (scenario, groups) in enumerate(counts.items()):
-        y = 10 + i * _ROW_H
+        top = 4 + i * _ROW_H
         parts.append(
-            f'<text x="{_BAR_X - 8}" y="{y + 15}" text-anchor="end" class="tp-chart-label">'
+            f'<text x="{_BAR_X}" y="{top + 13}" class="tp-chart-label">'
             f"{text(SCENARIO_TITLES[scenario])}</text>"
         )
+        y = top + 18
         x = float(_BAR_X)
         for group, words, tone in pf.CHART_GROUPS:
             n = groups[group]
@@ -183,14 +185,13 @@ def chart(rows: list[pf.Summary]) -> Markup:
             )
             if w >= 8 * len(str(n)) + 6:
                 parts.append(
-                    f'<text x="{x + w / 2:.1f}" y="{y + 14}" text-anchor="middle" '
+                    f'<text x="{x + w / 2:.1f}" y="{y + 16}" text-anchor="middle" '
                     f'class="tp-bar-count tp-on-{tone}">{n}</text>'
                 )
             parts.append("</a>")
             x += w
-    y = 10 + len(counts) * _ROW_H + 6
     parts.append(
-        f'<text x="{_BAR_X}" y="{y}" class="tp-chart-axis">Out of {total} '
+        f'<text x="{_BAR_X}" y="{height - 6}" class="tp-chart-axis">Out of {total} '
         f"{'client' if total == 1 else 'clients'}</text>"
     )
     parts.append("</svg>")
