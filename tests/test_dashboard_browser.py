@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +181,7 @@ class Dashboard:
     root: Path
     target: Path
     nginx: Nginx
-    clients: list[dict[str, Any]]  # portfolio.json's, in its order
+    clients: list[dict[str, Any]] = field(repr=False)  # portfolio.json's, in its order
 
     @property
     def internal(self) -> Path:
@@ -309,15 +309,17 @@ def test_dashboard_loads_quiet_under_the_csp(dashboard: Dashboard, browser: Brow
     assert browser.evaluate("document.querySelectorAll('#tp-table tbody tr').length") == CLIENTS
     order = [c["id"] for c in _table_order(dashboard.clients)]
     assert browser.evaluate(VISIBLE_IDS) == order[:PAGE]
+    # The check can fail: a message the page logs is seen.
+    browser.evaluate("console.error('tripod: a console message')")
+    time.sleep(0.3)
+    assert any("tripod: a console message" in line for line in browser.console())
 
 
 # ------------------------------------------------------------------ 2. totals, files
 
 
-def test_totals_count_the_clients_of_portfolio_json(dashboard: Dashboard, browser: Browser) -> None:
-    clients = dashboard.clients
-    assert len(clients) == CLIENTS
-    browser.open(dashboard.url())
+def _totals(browser: Browser, clients: list[dict[str, Any]]) -> dict[str, int]:
+    """The totals the page shows, checked against portfolio.json's clients."""
     totals = browser.evaluate(
         "Array.from(document.querySelectorAll('.tp-totals a[href^=\"#state=\"]'))"
         ".map(a => [a.getAttribute('href').slice(7), a.querySelector('strong').textContent])"
@@ -326,6 +328,14 @@ def test_totals_count_the_clients_of_portfolio_json(dashboard: Dashboard, browse
     assert set(shown) == set(STATES), shown
     expected = {token: len(_having(clients, token)) for token in STATES}
     assert shown == expected
+    return expected
+
+
+def test_totals_count_the_clients_of_portfolio_json(dashboard: Dashboard, browser: Browser) -> None:
+    clients = dashboard.clients
+    assert len(clients) == CLIENTS
+    browser.open(dashboard.url())
+    expected = _totals(browser, clients)
     # The varied portfolio has these states (none has its DR leg down, every file loads).
     rare = ("dr-not-standing", "cannot-load")
     assert all(expected[t] for t in STATES if t not in rare), expected
@@ -724,6 +734,7 @@ def test_example_dashboard(
     _screenshots(browser, shots, f"example-{size[0]}")
     count = len(clients)
     assert _shown(browser) == f"{count} of {count} clients"
+    assert _totals(browser, clients)["all"] == count
     assert browser.evaluate(VISIBLE_IDS) == [c["id"] for c in _table_order(clients)]
     names = browser.evaluate(
         "Array.from(document.querySelectorAll('#tp-table tbody tr'))"
