@@ -35,7 +35,8 @@
       return {
         tr: tr,
         index: index,
-        search: (search === null ? tr.textContent : search).toLowerCase(),
+        // Its own words (names, states, dates) and what the page adds to find it by (its id).
+        search: ((search === null ? '' : search + ' ') + tr.textContent).toLowerCase(),
         states: states,
         keys: [],
         hidden: tr.hidden,
