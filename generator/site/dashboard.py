@@ -25,8 +25,10 @@ from generator.rules.recovery import SCENARIO_TITLES, ScenarioEstimate
 from generator.site import portfolio as pf
 from generator.site.engine import material_icon
 
-# The dashboard's own assets (templates/internal/assets), beside the sites' shared ones.
-STYLES = ("assets/stylesheets/portfolio.css", "assets/stylesheets/portfolio-icons.css")
+# The dashboard's own assets (templates/internal/assets, and the icons the build writes),
+# beside the sites' shared ones.
+ICON_STYLES = "assets/stylesheets/portfolio-icons.css"
+STYLES = ("assets/stylesheets/portfolio.css", ICON_STYLES)
 SCRIPTS = ("assets/javascripts/portfolio.js",)
 
 # Material's own icons, one per tone: each status cell shows its tone's icon before its
@@ -41,7 +43,6 @@ ICONS: dict[pf.Tone, str] = {
     "ok": "check-circle",
     "off": "minus-circle-outline",
 }
-ICON_STYLES = "assets/stylesheets/portfolio-icons.css"
 SHOWN_ACTIONS = 20  # the needs-action list's first lines; the rest fold away
 # Where a header of a column of small numbers may break, so the column is as narrow
 # as its numbers.
