@@ -425,20 +425,29 @@ def test_the_example_agreements_show_versions_changelog_and_signed_downloads(
 
 
 def _stamps(project: TinyProject) -> dict[str, int]:
-    """When each client's live site was last written."""
+    """When each client's live site, and the dashboard, were last written."""
     clients = project.root / "site" / "clients"
-    return {p.name: (p / "current" / "index.html").stat().st_mtime_ns for p in clients.iterdir()}
+    stamps = {p.name: (p / "current" / "index.html").stat().st_mtime_ns for p in clients.iterdir()}
+    dashboard = project.root / "site" / "internal"
+    for name in ("index.html", "portfolio.csv", "due.ics"):
+        stamps[f"dashboard {name}"] = (dashboard / name).stat().st_mtime_ns
+    return stamps
 
 
+DASHBOARD = {"dashboard index.html", "dashboard portfolio.csv", "dashboard due.ics"}
+
+
+# Each change rebuilds the sites it touches, and the dashboard, whose rows show every
+# client; a build that changes nothing it shows leaves it as it is.
 @pytest.mark.parametrize(
     ("change", "rebuilt"),
     [
-        pytest.param("client", {"acme"}, id="client-file"),
-        pytest.param("provider", {"acme", "other"}, id="provider-yaml"),
-        pytest.param("template", {"acme", "other"}, id="template"),
-        pytest.param("mkdocs", {"acme", "other"}, id="mkdocs-yml"),
-        pytest.param("archive", {"other"}, id="issued-version"),
-        pytest.param("overdue", {"acme"}, id="a-test-goes-overdue"),
+        pytest.param("client", {"acme", *DASHBOARD}, id="client-file"),
+        pytest.param("provider", {"acme", "other", *DASHBOARD}, id="provider-yaml"),
+        pytest.param("template", {"acme", "other", *DASHBOARD}, id="template"),
+        pytest.param("mkdocs", {"acme", "other", *DASHBOARD}, id="mkdocs-yml"),
+        pytest.param("archive", {"other", *DASHBOARD}, id="issued-version"),
+        pytest.param("overdue", {"acme", *DASHBOARD}, id="a-test-goes-overdue"),
         pytest.param("nothing", set(), id="nothing"),
     ],
 )
@@ -474,11 +483,51 @@ def test_the_cache_never_serves_stale_sites(
     assert run.code == 0, run.err
     after = _stamps(tiny_site)
     assert {c for c in before if after[c] != before[c]} == rebuilt
-    assert f"built {len(rebuilt)} client site" in run.err
+    assert f"built {len(rebuilt - DASHBOARD)} client site" in run.err
     if change == "client":
         assert "Acme Dental Care" in page_text(site(tiny_site, "acme"))
     if change == "template":
         assert "Call us." in page_text(site(tiny_site, "other", "contacts"))
+
+
+def test_the_dashboard_is_left_as_it_is_until_something_it_shows_changes(
+    tiny_site: TinyProject,
+) -> None:
+    import datetime
+
+    from generator.evidence import store
+    from generator.evidence.records import Run
+
+    tiny_site.client()
+    internal = tiny_site.root / "site" / "internal"
+
+    def built() -> int:
+        run = tiny_site.tripod("build")
+        assert run.code == 0, run.err
+        return (internal / "index.html").stat().st_mtime_ns
+
+    first = built()
+    assert built() == first  # nothing changed
+    again = tiny_site.tripod("build")
+    assert "and the dashboard (unchanged) in" in again.err
+    (internal / ".tripod-inputs").unlink()  # its record lost: built again, to be sure
+    second = built()
+    assert second != first
+    # Evidence changes no term and no template, but the dashboard shows it.
+    moment = datetime.datetime(2026, 11, 25, 20, tzinfo=datetime.UTC)
+    ran = Run("restic", "s3:backups/acme", None, moment, None, "success", None)
+    store.write(store.backup_file(tiny_site.root, "acme", "pms-image"), [ran])
+    third = built()
+    assert third != second
+    table = dashboard_table((internal / "index.html").read_text("utf-8"))
+    assert table["Acme Dental"]["Backups"] == "partial"
+    # The project's own dashboard template.
+    own = (DEFAULTS / "internal" / "index.md").read_text("utf-8")
+    tiny_site.write("templates/internal/index.md", own + "\nAsk Sam before calling a client.\n")
+    assert built() != third
+    assert "Ask Sam before calling a client." in page_text(internal / "index.html")
+    # The record is a dotfile: never published.
+    assert json.loads((internal / ".tripod-inputs").read_text())["dashboard"]
 
 
 def test_an_upgraded_renderer_rebuilds_every_site(

@@ -82,6 +82,7 @@ class Builder:
     env: Environment = field(init=False)
     site_url: str | None = field(init=False, default=None)
     shared: bytes = field(init=False, default=b"")
+    dashboard_unchanged: bool = field(init=False, default=False)  # nothing it shows changed
 
     def __post_init__(self) -> None:
         self.env = render.environment(self.project.templates_dir)
@@ -299,6 +300,8 @@ class Builder:
     # ------------------------------------------------------------ dashboard
 
     def build_dashboard(self, portfolio: Portfolio) -> Leftover | None:
+        """Builds site/internal/, unless nothing it shows changed since the last build
+        (its key, in its .tripod-inputs, is the same): then it is left as it is."""
         from generator.project.due import Item, calendar, calendar_name, record_items
         from generator.site import portfolio as pf
         from generator.site.dashboard import (
@@ -309,43 +312,53 @@ class Builder:
             icon_styles,
         )
 
+        live = self.root / "internal"
+        # Each client's due items once: for the calendar and the needs-action list.
+        items = {record.file: record_items(record, self.today) for record in portfolio.clients}
+        rows = pf.summaries(portfolio, items)
+        pages = dashboard_pages(self.env, portfolio, rows)
+        provider = portfolio.provider.model
+        everything = sorted((i for found in items.values() for i in found), key=Item.sort_key)
+        name = provider.name if provider else ""
+        files: dict[str, str | bytes] = {
+            "due.ics": calendar(everything, self.today, calendar_name(portfolio)),
+            "portfolio.csv": pf.as_csv(rows),
+            "portfolio.json": pf.as_json(rows, pf.moment(portfolio), name),
+        }
+        key = keys.dashboard(self.shared, {**pages, **files})
+        self.dashboard_unchanged = (
+            keys.read(live / keys.INPUTS).get("dashboard") == key
+            and (live / "index.html").is_file()
+        )
+        if self.dashboard_unchanged:
+            return None
         stage = self.stage("internal")
         try:
             docs = stage / ".docs"
-            # Each client's due items once: for the calendar and the needs-action list.
-            items = {record.file: record_items(record, self.today) for record in portfolio.clients}
-            rows = pf.summaries(portfolio, items)
-            pages = dashboard_pages(self.env, portfolio, rows)
             docs.mkdir()
-            for name, text in pages.items():
-                (docs / name).write_text(text, "utf-8")
+            for page, text in pages.items():
+                (docs / page).write_text(text, "utf-8")
             copy_assets(self.project.template("site/assets"), docs / "assets")
             copy_assets(self.project.template("internal/assets"), docs / "assets")
             (docs / ICON_STYLES).write_text(icon_styles(), "utf-8")
-            provider = portfolio.provider.model
+            site = stage / "site"
             build_site(
                 base_config=self.project.base_config,
                 docs_dir=docs,
-                site_dir=stage / "site",
-                site_name=f"{provider.name if provider else 'Provider'}: client dashboard",
+                site_dir=site,
+                site_name=f"{name or 'Provider'}: client dashboard",
                 nav=[{"Clients": "index.md"}, {"Findings": "findings.md"}],
                 site_url=self.url("internal"),
                 extra={"tripod_banner": "Internal: for the provider's staff, never for clients."},
                 styles=STYLES,
                 scripts=SCRIPTS,
             )
-            self.store.deduplicate(stage / "site" / "assets")
-            site = stage / "site"
-            everything = sorted((i for found in items.values() for i in found), key=Item.sort_key)
-            (site / "due.ics").write_bytes(
-                calendar(everything, self.today, calendar_name(portfolio))
-            )
-            (site / "portfolio.csv").write_text(pf.as_csv(rows), "utf-8", newline="")
-            name = provider.name if provider else ""
-            (site / "portfolio.json").write_text(
-                pf.as_json(rows, pf.moment(portfolio), name), "utf-8"
-            )
-            return self.swap(site, self.root / "internal")
+            self.store.deduplicate(site / "assets")
+            for file, content in files.items():
+                data = content.encode() if isinstance(content, str) else content
+                (site / file).write_bytes(data)
+            (site / keys.INPUTS).write_text(json.dumps({"dashboard": key}) + "\n", "utf-8")
+            return self.swap(site, live)
         finally:
             remove_tree(stage)
 

@@ -94,6 +94,18 @@ def versions(common: bytes, record: ClientRecord) -> dict[str, str]:
     return keys
 
 
+def dashboard(common: bytes, written: dict[str, str | bytes]) -> str:
+    """A key over everything the dashboard depends on: the project-wide inputs and what
+    Tripod writes for it (its pages' Markdown, the portfolio files, the calendar), which
+    carry every client's findings, summary and dates. The same key, the same dashboard:
+    a build that changes no line of it leaves it as it is."""
+    digest = hashlib.sha256(common)
+    for name, content in sorted(written.items()):
+        data = content.encode() if isinstance(content, str) else content
+        digest.update(f"{name}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
+
+
 def read(path: Path) -> dict[str, Any]:
     """The keys a client folder was built from (empty when unknown or unreadable)."""
     try:

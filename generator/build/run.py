@@ -26,6 +26,7 @@ from generator.project.record import Portfolio, check_project
 class BuildResult:
     outcomes: list[Outcome] = field(default_factory=list)
     dashboard: bool = False
+    dashboard_unchanged: bool = False  # nothing it shows changed: left as it was
     seconds: float = 0.0
     repaired: Repaired = field(default_factory=Repaired)  # what a killed build had left
     dashboard_error: str | None = None  # why the last good dashboard was kept
@@ -100,6 +101,7 @@ def build(
             result.dashboard_error, result.dashboard_trace = failure(e)
         else:
             result.dashboard = True
+            result.dashboard_unchanged = builder.dashboard_unchanged
             if leftover is not None:
                 result.leftovers.append(leftover)
     if on_step:

@@ -90,7 +90,8 @@ def _run_build(
     if unchanged:
         summary += f", {unchanged} unchanged since the last build,"
     if result.dashboard:
-        summary += f" and the dashboard in {result.seconds:.1f} s"
+        same = " (unchanged)" if result.dashboard_unchanged else ""
+        summary += f" and the dashboard{same} in {result.seconds:.1f} s"
     elif result.dashboard_error is not None:
         summary += f" in {result.seconds:.1f} s, not the dashboard"
     else:
