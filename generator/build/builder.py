@@ -321,11 +321,13 @@ class Builder:
         everything = sorted((i for found in items.values() for i in found), key=Item.sort_key)
         name = provider.name if provider else ""
         files: dict[str, str | bytes] = {
-            "due.ics": calendar(everything, self.today, calendar_name(portfolio)),
             "portfolio.csv": pf.as_csv(rows),
             "portfolio.json": pf.as_json(rows, pf.moment(portfolio), name),
         }
-        key = keys.dashboard(self.shared, {**pages, **files})
+        # The calendar is slow to write (a thousand clients' events): its key is what it
+        # is made of.
+        due = "\n".join([self.today.isoformat(), calendar_name(portfolio), *map(repr, everything)])
+        key = keys.dashboard(self.shared, {**pages, **files, "due": due})
         self.dashboard_unchanged = (
             keys.read(live / keys.INPUTS).get("dashboard") == key
             and (live / "index.html").is_file()
@@ -354,6 +356,7 @@ class Builder:
                 scripts=SCRIPTS,
             )
             self.store.deduplicate(site / "assets")
+            files["due.ics"] = calendar(everything, self.today, calendar_name(portfolio))
             for file, content in files.items():
                 data = content.encode() if isinstance(content, str) else content
                 (site / file).write_bytes(data)
