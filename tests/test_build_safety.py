@@ -166,6 +166,9 @@ def test_serve_holds_the_lock_only_while_it_builds(tiny_site: TinyProject) -> No
         env=env_for(tiny_site.root),
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C stops the preview, also when these tests run in the background, whose
+        # shell has them ignore it (a process started so keeps SIGINT ignored).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as serve:
         assert serve.stderr is not None
         try:
