@@ -252,6 +252,13 @@ def test_dashboard_lists_every_client_with_its_state(examples: TinyProject) -> N
     )
     page = html.unescape((examples.root / "site" / "internal" / "index.html").read_text())
     assert 'href="../clients/lawson-reid/latest/"' in page
+    details = (examples.root / "site" / "internal" / "findings" / "index.html").read_text()
+    # Each client's agreement, then what needs action, each a paragraph of its own.
+    assert (
+        "<p>The agreement ended on 2026&#45;10&#45;31&#58; no version is in force&#46; The file's"
+        " terms differ from the newest issued version (draft v3).</p>\n"
+        "<p><strong>Needs action</strong>, the most urgent first:</p>"
+    ) in details
     findings = page_text(examples.root / "site" / "internal" / "findings" / "index.html")
     assert (
         "clients/ridgeline-fabrication.yaml:84:28 warning dr-test-overdue the DR test was due on "
