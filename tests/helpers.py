@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from devtools import DevTools  # noqa: F401  (the browser tests import it from here)
+
+from conftest import REPO, TinyProject
 
 
 def in_order(text: str, *parts: str) -> None:
@@ -50,3 +55,13 @@ def dashboard_table(page: str) -> dict[str, dict[str, str]]:
     parser = Table()
     parser.feed(page)
     return {row["Client"]: row for row in parser.rows}
+
+
+def example_project(root: Path) -> TinyProject:
+    """A copy of the example project (provider, clients, certificates, evidence and the
+    issued agreements) at `root`, as a TinyProject."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "provider.yaml", root / "provider.yaml")
+    for name in ("clients", "certs", "evidence", "agreements"):
+        shutil.copytree(REPO / name, root / name)
+    return TinyProject(root)

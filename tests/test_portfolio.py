@@ -6,9 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 
 import pytest
+from helpers import example_project
 
 from conftest import REPO, TinyProject, with_change
 from generator.site.portfolio import COLUMNS, columns_reference
@@ -18,11 +18,7 @@ KEYS = [c.key for c in COLUMNS]
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> TinyProject:
-    root = tmp_path_factory.mktemp("examples")
-    shutil.copy(REPO / "provider.yaml", root / "provider.yaml")
-    for name in ("clients", "certs", "evidence", "agreements"):
-        shutil.copytree(REPO / name, root / name)
-    project = TinyProject(root)
+    project = example_project(tmp_path_factory.mktemp("examples"))
     run = project.tripod("build")
     assert run.code == 0, run.err
     return project

@@ -4,12 +4,12 @@ no label that the value after it repeats."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from helpers import example_project
 
-from conftest import CLIENT, PROVIDER, REPO, TODAY, TinyProject, read_page, with_change
+from conftest import CLIENT, PROVIDER, TODAY, TinyProject, read_page, with_change
 from generator.format import names
 from generator.format.load import load_client
 from generator.site.pages import PAGES
@@ -94,11 +94,7 @@ def test_a_backup_without_a_name_changes_no_terms(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> TinyProject:
-    root = tmp_path_factory.mktemp("examples")
-    shutil.copy(REPO / "provider.yaml", root / "provider.yaml")
-    for name in ("clients", "certs", "agreements", "evidence"):
-        shutil.copytree(REPO / name, root / name)
-    project = TinyProject(root)
+    project = example_project(tmp_path_factory.mktemp("examples"))
     run = project.tripod("build")
     assert run.code == 0, run.err
     return project
