@@ -1,6 +1,6 @@
 """The provider's dashboard (site/internal/index.html) in headless Chromium: how soon it
 draws, how soon its table controls are ready, and how long filtering, choosing a state
-and sorting take, as /work/tmp/dashboard-contract.md lays the page out.
+and sorting take, on the page generator/site/dashboard.py writes (docs/portfolio.md).
 
     measure(chromium, url, scratch) -> {"dashboard_first_render_ms": ..., ...}, notes
 

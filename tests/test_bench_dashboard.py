@@ -1,5 +1,5 @@
 """The benchmark's dashboard measurement (bench/dashboard.py) in headless Chromium, on a
-small page laid out as the dashboard's contract says (controls the script un-hides, a
+small page laid out as generator/site/dashboard.py lays it out (controls the script un-hides, a
 filter, a state selector, sortable headers), and on one without them."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ controls.hidden = false;
 
 
 def _page(folder: Path, clients: int = 300) -> str:
-    """A dashboard page following the contract, with `clients` rows; its URL."""
+    """A page laid out as the dashboard is, with `clients` rows; its URL."""
     kinds = ("Dental", "Legal", "Accounting", "Retail")
     rows = []
     for i in range(clients):
@@ -93,7 +93,7 @@ def _page(folder: Path, clients: int = 300) -> str:
     return (folder / "index.html").as_uri()
 
 
-def test_measures_a_dashboard_that_follows_the_contract(tmp_path: Path) -> None:
+def test_measures_a_page_laid_out_as_the_dashboard(tmp_path: Path) -> None:
     chromium = system_tool("chromium", "chromium", "/usr/bin/chromium")
     (tmp_path / "page").mkdir()
     figures, notes = dashboard.measure(chromium, _page(tmp_path / "page"), tmp_path / "chromium")

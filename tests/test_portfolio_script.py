@@ -1,7 +1,8 @@
 """The internal dashboard's table script and stylesheet in a real browser, on a static page
-built here after the HTML contract (1,000 clients, 16 columns): sorting every kind of column,
-filtering by words and by state, the `#state=` links, the cards on a phone, and a strict
-Content-Security-Policy that would report any inline code or style the script used."""
+built here as generator/site/dashboard.py lays the dashboard out (1,000 clients, 16
+columns): sorting every kind of column, filtering by words and by state, the `#state=`
+links, the cards on a phone, and a strict Content-Security-Policy that would report any
+inline code or style the script used."""
 
 from __future__ import annotations
 
