@@ -57,11 +57,15 @@ def dashboard_table(page: str) -> dict[str, dict[str, str]]:
     return {row["Client"]: row for row in parser.rows}
 
 
-def example_project(root: Path) -> TinyProject:
+def example_project(root: Path, built: bool = False) -> TinyProject:
     """A copy of the example project (provider, clients, certificates, evidence and the
-    issued agreements) at `root`, as a TinyProject."""
+    issued agreements) at `root`, as a TinyProject; `built` by the real `tripod build`."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "provider.yaml", root / "provider.yaml")
     for name in ("clients", "certs", "evidence", "agreements"):
         shutil.copytree(REPO / name, root / name)
-    return TinyProject(root)
+    project = TinyProject(root)
+    if built:
+        run = project.tripod("build")
+        assert run.code == 0, run.err
+    return project

@@ -18,10 +18,7 @@ KEYS = [c.key for c in COLUMNS]
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> TinyProject:
-    project = example_project(tmp_path_factory.mktemp("examples"))
-    run = project.tripod("build")
-    assert run.code == 0, run.err
-    return project
+    return example_project(tmp_path_factory.mktemp("examples"), built=True)
 
 
 def _csv(text: str) -> list[dict[str, str]]:

@@ -94,10 +94,7 @@ def test_a_backup_without_a_name_changes_no_terms(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> TinyProject:
-    project = example_project(tmp_path_factory.mktemp("examples"))
-    run = project.tripod("build")
-    assert run.code == 0, run.err
-    return project
+    return example_project(tmp_path_factory.mktemp("examples"), built=True)
 
 
 def _article(path: Path) -> str:

@@ -31,12 +31,10 @@ def _github(finding: Finding) -> str:
 
 @click.command("check")
 @click.argument("clients", nargs=-1)
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
+@common.format_option(
+    "text",
+    "json",
+    "github",
     help="text: one line per finding; json: for programs (each finding's file, line, column, "
     "code, severity, message, hint, client, system and scenario, null where it has none); "
     "github: workflow annotations.",

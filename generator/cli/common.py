@@ -7,8 +7,9 @@ import datetime as dt
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -33,6 +34,21 @@ def today(value: str | None) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--today {text!r} is not a date written YYYY-MM-DD") from None
+
+
+_Decorated = TypeVar("_Decorated", bound=Callable[..., Any])
+
+
+def format_option(*choices: str, help: str) -> Callable[[_Decorated], _Decorated]:
+    """`--format`, one of `choices` (the first by default), as `format_`."""
+    return click.option(
+        "--format",
+        "format_",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
 
 
 NOW_OPTION = click.option(

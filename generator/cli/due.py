@@ -15,12 +15,10 @@ from generator.errors import UsageError
     metavar="DURATION",
     help="Only what is due by today plus this long, such as 30d or 3mo (overdue items always).",
 )
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["text", "json", "ics"]),
-    default="text",
-    show_default=True,
+@common.format_option(
+    "text",
+    "json",
+    "ics",
     help="text: one line per item; json: for programs (docs/due.md); ics: an iCalendar file, "
     "the same as the build's site/internal/due.ics.",
 )

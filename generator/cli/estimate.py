@@ -276,12 +276,9 @@ def as_text(
     type=click.Choice(SCENARIOS),
     help="Only this scenario (default: every one, in order).",
 )
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
+@common.format_option(
+    "text",
+    "json",
     help="text: for people; json: for programs (see docs/estimate-json.md).",
 )
 @common.TODAY_OPTION

@@ -9,12 +9,9 @@ from generator.cli import common
 
 @click.command("report")
 @click.argument("clients", nargs=-1)
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["csv", "json"]),
-    default="csv",
-    show_default=True,
+@common.format_option(
+    "csv",
+    "json",
     help="csv: a header line of column keys, one line per client; json: the columns "
     "described, then one object per client (docs/portfolio.md). The same as the build's "
     "site/internal/portfolio.csv and portfolio.json.",

@@ -135,9 +135,11 @@ def _party_names(client: Client, provider: Provider) -> dict[str, str]:
     return names
 
 
-def _gap_accepted(
-    accepted: list[Finding], scenario: str, system_id: str, code: str = "rto-unachievable"
+def gap_accepted(
+    accepted: Sequence[Finding], scenario: str, system_id: str, code: str = "rto-unachievable"
 ) -> bool:
+    """Whether the client accepted, in writing, the gap `code` names for a system in a
+    scenario (an acceptance that names no scenario holds in every one)."""
     return any(
         f.code == code and f.system == system_id and f.scenario in (None, scenario)
         for f in accepted
@@ -151,7 +153,7 @@ def _rpo_words(s: ScenarioEstimate, system_id: str, accepted: list[Finding]) -> 
     if est is None or est.source is None or not rpo_gap(s, system_id):
         return None
     words = f"misses the RPO (backups every {units.format_hours(est.source.every.hours)})"
-    if _gap_accepted(accepted, s.scenario, system_id, "rpo-unachievable"):
+    if gap_accepted(accepted, s.scenario, system_id, "rpo-unachievable"):
         words += ": accepted gap"
     return words
 
@@ -159,7 +161,7 @@ def _rpo_words(s: ScenarioEstimate, system_id: str, accepted: list[Finding]) -> 
 def _verdict(s: ScenarioEstimate, system_id: str, accepted: list[Finding]) -> str:
     verdict = s.verdict(system_id)
     words = VERDICT_WORDS[verdict]
-    if verdict == "misses" and _gap_accepted(accepted, s.scenario, system_id):
+    if verdict == "misses" and gap_accepted(accepted, s.scenario, system_id):
         words += ": accepted gap"
     return words
 

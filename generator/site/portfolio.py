@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import json
 import zoneinfo
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,7 +26,7 @@ from generator.format.names import backup_name
 from generator.project.due import Item, record_items
 from generator.project.record import ClientRecord, Portfolio
 from generator.render.health import client_health
-from generator.render.values import VERDICT_WORDS
+from generator.render.values import VERDICT_WORDS, gap_accepted
 from generator.rules import legs
 from generator.rules.recovery import SCENARIO_AFTER, SCENARIO_TITLES, VERDICTS, ScenarioEstimate
 from generator.rules.registry import LEGS, RULES, Leg
@@ -74,6 +75,14 @@ SCENARIO_CELLS: dict[str, tuple[str, Tone]] = {
 }
 # The finding a client accepts for each kind of gap.
 _ACCEPTS = {"misses": "rto-unachievable", "no surviving copy": "no-surviving-copy"}
+
+
+def _accepted(accepted: Sequence[Finding], scenario: str, system: str, verdict: str) -> bool:
+    """Whether the client accepted, in writing, the gap this verdict is."""
+    code = _ACCEPTS.get(verdict)
+    return code is not None and gap_accepted(accepted, scenario, system, code)
+
+
 SCENARIO_SHORT: dict[Scenario, str] = {
     "server-failure": "Server",
     "site-loss": "Site",
@@ -471,11 +480,7 @@ def _worst(estimate: ScenarioEstimate, accepted: list[Finding]) -> str:
     worst = len(order)
     for system in estimate.systems:
         verdict: str = estimate.verdict(system)
-        code = _ACCEPTS.get(verdict)
-        if code is not None and any(
-            f.code == code and f.system == system and f.scenario in (None, estimate.scenario)
-            for f in accepted
-        ):
+        if _accepted(accepted, estimate.scenario, system, verdict):
             verdict = "accepted"
         worst = min(worst, order.index(verdict))
     return order[worst] if worst < len(order) else "not affected"
@@ -601,10 +606,7 @@ def worst_verdict(
             verdict, "no system affected"
         )
     words = f"{names.get(system, system)}: {VERDICT_WORDS[verdict]} {SCENARIO_AFTER[scenario]}"
-    code = _ACCEPTS.get(verdict)
-    if code is not None and any(
-        f.code == code and f.system == system and f.scenario in (None, scenario) for f in accepted
-    ):
+    if _accepted(accepted, scenario, system, verdict):
         words += " (accepted gap)"
     return words
 
@@ -636,25 +638,23 @@ TOTALS: tuple[tuple[str, str, Tone], ...] = (
 )
 
 
-def totals(rows: list[Summary]) -> list[Total]:
+def _counted(rows: list[Summary]) -> Counter[str]:
+    return Counter(token for row in rows for token in row.states)
+
+
+def totals(rows: list[Summary], counted: Counter[str] | None = None) -> list[Total]:
     """The counts the dashboard opens with; each filters the table to its clients."""
-    counted: dict[str, int] = {}
-    for row in rows:
-        for token in row.states:
-            counted[token] = counted.get(token, 0) + 1
+    counted = _counted(rows) if counted is None else counted
     return [Total("all", "clients", len(rows), "ok")] + [
-        Total(token, words, counted.get(token, 0), tone) for token, words, tone in TOTALS
+        Total(token, words, counted[token], tone) for token, words, tone in TOTALS
     ]
 
 
 def filters(rows: list[Summary]) -> list[Total]:
     """Every state the table can be filtered by, with its count: the totals, then each
     scenario's groups."""
-    found = totals(rows)
-    counted: dict[str, int] = {}
-    for row in rows:
-        for token in row.states:
-            counted[token] = counted.get(token, 0) + 1
+    counted = _counted(rows)
+    found = totals(rows, counted)
     for scenario in SCENARIOS:
         for group, words, tone in CHART_GROUPS:
             token = f"{scenario}-{group}"
