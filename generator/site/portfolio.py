@@ -428,7 +428,9 @@ def summaries(portfolio: Portfolio, items: dict[str, list[Item]] | None = None) 
         if client is None or provider is None:
             stem = record.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             first = next((f for f in record.findings if f.severity == "error"), None)
-            why = f"{record.file} cannot be loaded" + (f": {first.message}" if first else "")
+            # Where to look, as `tripod check` points at it: file:line:column.
+            where = f"{first.file}:{first.line}:{first.column}: " if first else ""
+            why = f"{record.file} cannot be loaded" + (f": {where}{first.message}" if first else "")
             summary = Summary(stem, stem, record.file, False, health="unknown")
             summary.errors = sum(f.severity == "error" for f in record.findings)
             summary.actions = [Action(0, why)]
