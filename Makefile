@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: site serve check test lint docs clean bench packages-site packages-test packages-bench
+.PHONY: site serve check test lint docs clean bench bench-compare packages-site packages-test packages-bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,8 +50,13 @@ docs: $(STAMP)
 clean:
 	rm -rf $(VENV) site .tripod
 
-# The benchmark: `make bench N=200`. Figures and ratios, written to bench/results.json;
+# The benchmark: `make bench N=250`. Figures and ratios, written to bench/results.json
+# and bench/results-N.json, then every size run on this machine side by side;
 # chromium (packages-bench) measures the dashboard in a headless browser.
 N ?= 50
 bench: packages-bench $(STAMP)
 	$(BIN)/python bench/run.py --clients $(N)
+
+# The saved bench/results-N.json of this machine side by side, without running anything.
+bench-compare: $(STAMP)
+	$(BIN)/python bench/compare.py

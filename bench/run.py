@@ -7,7 +7,9 @@ with nothing changed, a rebuild after editing one client, `tripod publish`
 (one `mkdocs build` process and one `weasyprint` process per client, on the
 same generated content), measured on a sample and scaled to N. Prints each
 figure, the ratios the goals are set in, and peak memory; writes JSON, to --json
-and to bench/results-N.json.
+and to bench/results-N.json. Then prints the figures of every bench/results-*.json
+made on a machine with as many cores side by side, with how they grow with N
+(bench/compare.py).
 
     python bench/run.py --clients 250 [--sample 10] [--json bench/results.json]
 """
@@ -31,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+import compare  # noqa: E402
 from portfolio import (  # noqa: E402
     add_states,
     export_csv,
@@ -403,6 +406,8 @@ def main() -> None:
     per_size = HERE / f"results-{n}.json"
     per_size.write_text(text)
     print(f"wrote {per_size}")
+    print()
+    compare.print_table(compare.load(HERE), os.cpu_count() or 1)
     if not args.keep:
         shutil.rmtree(scratch, ignore_errors=True)
     else:
