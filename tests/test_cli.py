@@ -249,7 +249,7 @@ def test_a_bug_is_one_line_and_a_traceback_only_with_verbose(
     def broken(*_: object) -> None:
         raise RuntimeError("something inside broke")
 
-    monkeypatch.setattr(generator.project.record, "check_project", broken)
+    monkeypatch.setattr(generator.project.record, "check_findings", broken)
     tiny.client()
     for verbose in (False, True):
         with pytest.raises(SystemExit) as exit_:

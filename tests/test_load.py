@@ -8,6 +8,7 @@ finding lines: `file:line:col: severity code: message`.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import sys
 import time
@@ -1756,3 +1757,42 @@ def test_a_bad_recovery_target(tiny: TinyProject) -> None:
     [line] = lines_of(tiny, text)
     assert line.startswith("clients/acme.yaml:44:20: error schema/bad-value:")
     assert "'client-site' or 'provider-cloud'" in line
+
+
+def test_check_shared_across_processes_finds_what_one_process_finds(
+    tiny: TinyProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a few dozen clients `tripod check` splits them across processes: the same
+    findings, in the same order, the same summary and the same exit code."""
+    import os
+
+    from generator.project import record
+    from generator.project.workers import fork_pool
+
+    for i in range(9):
+        text = CLIENT.replace("id: acme", f"id: c{i}").replace("Acme", f"Client {i}")
+        tiny.client(text, f"c{i}")
+    tiny.client(CLIENT.replace("every: 90d", "every: 7d"), "acme")  # a test overdue
+    tiny.write("clients/broken.yaml", "id: broken\nname: [unclosed\n")  # not loadable
+    tiny.write("clients/c3.yml", CLIENT.replace("id: acme", "id: c3"))  # one id, two files
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    pools: list[int] = []
+
+    def counted(workers: int):  # type: ignore[no-untyped-def]
+        pools.append(workers)
+        return fork_pool(workers)
+
+    monkeypatch.setattr(record, "fork_pool", counted)
+    runs = []
+    for share in (10**6, 1):  # one process; then four, with a part of one client each
+        monkeypatch.setattr(record, "_PER_WORKER", share)
+        runs.append(tiny.tripod("check", "--format", "json"))
+        runs.append(tiny.tripod("check"))
+    assert pools == [4, 4]  # the second pair of runs was shared across processes
+    assert runs[0].code == runs[2].code == 1
+    assert runs[0].out == runs[2].out
+    assert (runs[1].out, runs[1].err) == (runs[3].out, runs[3].err)
+    found = json.loads(runs[0].out)["findings"]
+    assert len(found) > 2
+    assert {f["file"] for f in found} >= {"clients/acme.yaml", "clients/broken.yaml"}
+    assert runs[1].err.startswith("11 clients checked: ")

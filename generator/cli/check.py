@@ -61,10 +61,10 @@ def check_command(
     printed as errors but fail only under --strict: a stale backup must not stop
     the commit or the site that shows it.
     """
-    from generator.project.record import check_project
+    from generator.project.record import check_findings
     from generator.rules.registry import operational
 
-    report = check_project(
+    report = check_findings(
         common.project(ctx), clients, common.today(today), common.now(now, today)
     )
     findings = report.findings
@@ -86,7 +86,7 @@ def check_command(
         for finding in findings:
             click.echo(render(finding))
     if format_ == "text":
-        unloadable = sum(c.client is None for c in report.clients)
+        unloadable = sum(not c.loadable for c in report.clients)
         summary = (
             f"{common.plural(len(report.clients), 'client')} checked: {common.plural(errors, 'error')}, "
             f"{common.plural(warnings, 'warning')}, {common.plural(len(accepted), 'accepted gap')}"

@@ -6,14 +6,12 @@ project is a folder with `mkdocs.yml`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import DEFAULTS
 from generator.errors import UsageError
 from generator.format.model import is_id
-from generator.terms import archive
 from generator.terms import canonical as terms
 
 
@@ -118,13 +116,3 @@ class Project:
                 for path in base.rglob("*.html"):
                     found[path.relative_to(base).as_posix()] = path.read_bytes()
         return terms.template_fingerprint(sorted(found.items()))
-
-    def issued_terms(self, client_id: str, version: int) -> bytes | None:
-        """The canonical terms archived for an issued version, or None."""
-        path = self.agreements_dir / client_id / f"v{version}" / archive.TERMS
-        try:
-            return terms.canonical(json.loads(path.read_bytes()))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as e:
-            raise ProjectError(f"{self.display(path)} cannot be read: {e}") from e

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from generator.format.load import Loaded, load_client, load_provider
 from generator.format.model import Scenario
 from generator.format.reader import SourceMap
 from generator.project.layout import Project
+from generator.project.workers import fork_pool
 from generator.rules import evidence as evidence_rules
 from generator.rules.check import check
 from generator.rules.recovery import ScenarioEstimate, estimates
@@ -140,7 +142,7 @@ class ClientRecord:
         """The terms of the file as it is now (the draft, or the version in force)."""
         if self.provider is None:
             raise ValueError("provider.yaml is not loadable")
-        data = terms.terms_of(self._client(), self.provider, self.template)
+        data = terms.terms_of(self._client(), self.provider, self.template, self.estimates)
         record = TermsRecord(terms.canonical(data), self.provider)
         record.__dict__["data"] = data
         return record
@@ -289,59 +291,177 @@ def end_of(today: dt.date, provider: model.Provider | None) -> dt.datetime:
     return dt.datetime.combine(today, dt.time.max, zone)
 
 
-def _check_project(
-    project: Project, names: tuple[str, ...], today: dt.date, now: dt.datetime | None
-) -> Portfolio:
-    provider = load_provider(project.provider_file, "provider.yaml", project.root)
-    moment = end_of(today, provider.model)
-    if now is not None:  # a time without a zone is the provider's; its day is the date checked
-        zone = moment.tzinfo
-        moment = (now if now.tzinfo else now.replace(tzinfo=zone)).astimezone(zone)
-        today = moment.date()
-    template = project.template_fingerprint() if provider.model else ""
-    codes = acknowledgeable()
-    records = []
-    spellings = _spellings(project)
-    files = project.client_files(names)
-    for path in files:
+@dataclass(slots=True)
+class Checker:
+    """What checking one client takes, the same for every client of one command: the
+    provider, the agreement template's fingerprint, the day and the moment judged at.
+    Each client is checked on its own, so a worker process can check the clients it
+    builds."""
+
+    project: Project
+    provider: Loaded[model.Provider]
+    today: dt.date
+    moment: dt.datetime
+    template: str = ""
+    codes: tuple[str, ...] = ()
+    spellings: dict[str, list[Path]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, project: Project, today: dt.date, now: dt.datetime | None = None) -> Checker:
+        """Loads the provider; `now` (aware, or in the provider's time zone) is the moment
+        judged at, its date the day (default: the end of `today` in the provider's zone)."""
+        provider = load_provider(project.provider_file, "provider.yaml", project.root)
+        moment = end_of(today, provider.model)
+        if now is not None:  # a time without a zone is the provider's; its day is the date checked
+            zone = moment.tzinfo
+            moment = (now if now.tzinfo else now.replace(tzinfo=zone)).astimezone(zone)
+            today = moment.date()
+        template = project.template_fingerprint() if provider.model else ""
+        return cls(
+            project, provider, today, moment, template, acknowledgeable(), _spellings(project)
+        )
+
+    def twins(self, path: Path) -> list[Path]:
+        """Every file for the client id `path` names (one, unless `x.yaml` has an `x.yml`)."""
+        if path.parent != self.project.clients_dir:
+            return []
+        return self.spellings.get(_stem(path), [path])
+
+    def record(self, path: Path) -> ClientRecord:
+        """One client file loaded and checked."""
+        project, today = self.project, self.today
         file = project.display(path)
-        twins = spellings.get(_stem(path), [path]) if path.parent == project.clients_dir else []
-        if len(twins) > 1 and path != twins[0] and twins[0] in files:
-            continue  # one record per client id: the first file's names the others
-        loaded = load_client(path, file, today, codes)
+        loaded = load_client(path, file, today, self.codes)
+        twins = self.twins(path)
         if len(twins) > 1:
             _refuse_twins(loaded, project, path, twins)
+        provider = self.provider.model
         record = ClientRecord(
             file,
             loaded,
             list(loaded.findings),
-            provider.model,
+            provider,
             project.agreements_dir,
-            template,
+            self.template,
             project.root,
         )
         client = loaded.model
-        if client is not None:
-            current = issued = None
-            facts = None
-            if provider.model is not None:
-                issued = project.issued_terms(client.id, client.agreement.version)
-                if issued is not None:
-                    current = record.terms.canonical
-                facts = record.agreement_facts(today)
-            evidence, unreadable = record.evidence_read
-            record.findings += check(
-                client,
-                loaded.source,
-                file,
-                today,
-                issued,
-                current,
-                record.estimates,
-                now=moment,
-                evidence=evidence,
-                agreement=facts,
-            )
-            record.findings += evidence_rules.unreadable(unreadable, client.id)
-        records.append(record)
-    return Portfolio(provider, records, moment)
+        if client is None:
+            return record
+        current = issued = None
+        facts = None
+        if provider is not None:
+            version = client.agreement.version
+            issued = next((v.canonical for v in record.issued if v.number == version), None)
+            if issued is not None:
+                current = record.terms.canonical
+            facts = record.agreement_facts(today)
+        evidence, unreadable = record.evidence_read
+        record.findings += check(
+            client,
+            loaded.source,
+            file,
+            today,
+            issued,
+            current,
+            record.estimates,
+            now=self.moment,
+            evidence=evidence,
+            agreement=facts,
+        )
+        record.findings += evidence_rules.unreadable(unreadable, client.id)
+        return record
+
+    def files(self, names: tuple[str, ...] = ()) -> list[Path]:
+        """The named client files (all when none are named), one per client id: of `x.yaml`
+        and `x.yml`, the first names the other."""
+        files = self.project.client_files(names)
+        chosen = []
+        for path in files:
+            twins = self.twins(path)
+            if len(twins) > 1 and path != twins[0] and twins[0] in files:
+                continue
+            chosen.append(path)
+        return chosen
+
+
+def _check_project(
+    project: Project, names: tuple[str, ...], today: dt.date, now: dt.datetime | None
+) -> Portfolio:
+    checker = Checker.of(project, today, now)
+    records = [checker.record(path) for path in checker.files(names)]
+    return Portfolio(checker.provider, records, checker.moment)
+
+
+# ----------------------------------------------------------------------- findings alone
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What `tripod check` needs of one client file: whether it loads, and its findings."""
+
+    file: str
+    loadable: bool
+    findings: list[Finding]
+
+
+@dataclass(slots=True)
+class Findings:
+    """The provider and every client's findings, for one command."""
+
+    provider: Loaded[model.Provider]
+    clients: list[Checked]
+
+    @property
+    def findings(self) -> list[Finding]:
+        found = [*self.provider.findings, *(f for c in self.clients for f in c.findings)]
+        return sorted(found, key=Finding.sort_key)
+
+
+# The smallest share of clients worth a process of its own: below it, forking costs
+# more than it saves.
+_PER_WORKER = 40
+_CHECKER: Checker | None = None  # set in the parent just before the pool forks
+
+
+def _checked(checker: Checker, paths: list[Path]) -> list[Checked]:
+    found = []
+    for path in paths:
+        record = checker.record(path)
+        found.append(Checked(record.file, record.client is not None, record.findings))
+    return found
+
+
+def _check_part(paths: list[Path]) -> list[Checked]:
+    assert _CHECKER is not None
+    with _no_cycle_collection():
+        return _checked(_CHECKER, paths)
+
+
+def check_findings(
+    project: Project,
+    names: tuple[str, ...],
+    today: dt.date,
+    now: dt.datetime | None = None,
+    jobs: int | None = None,
+) -> Findings:
+    """Every finding of the provider and the named clients (all when none are named),
+    as `check_project` finds them, on `jobs` processes (default: one per core) where
+    there are clients enough to share."""
+    global _CHECKER
+    checker = Checker.of(project, today, now)
+    paths = checker.files(names)
+    workers = min(jobs or os.cpu_count() or 1, len(paths) // _PER_WORKER)
+    if workers <= 1:
+        with _no_cycle_collection():
+            return Findings(checker.provider, _checked(checker, paths))
+    # Parts in order, several per worker, so a worker that finishes early takes another.
+    size = max(1, len(paths) // (workers * 4))
+    parts = [paths[i : i + size] for i in range(0, len(paths), size)]
+    _CHECKER = checker
+    try:
+        with fork_pool(workers) as pool:
+            done = list(pool.map(_check_part, parts))
+    finally:
+        _CHECKER = None
+    return Findings(checker.provider, [c for part in done for c in part])

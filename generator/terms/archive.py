@@ -161,7 +161,8 @@ def issued_versions(agreements: Path, client_id: str) -> list[Issued]:
         try:
             data = json.loads((entry / TERMS).read_bytes())
         except (OSError, ValueError) as e:
-            raise ArchiveError(f"{entry / TERMS} cannot be read: {e}") from e
+            where = (entry / TERMS).relative_to(agreements.parent).as_posix()
+            raise ArchiveError(f"{where} cannot be read: {e}") from e
         found.append(Issued(int(match[1]), entry, data, terms_.canonical(data)))
     return sorted(found, key=lambda v: v.number)
 

@@ -12,8 +12,8 @@ import hashlib
 import json
 from typing import Any
 
-from generator.format.model import Client, Provider
-from generator.rules.recovery import estimates
+from generator.format.model import Client, Provider, Scenario
+from generator.rules.recovery import ScenarioEstimate, estimates
 
 # The operational records of a client file: never part of the terms.
 _RECORDS: Any = {
@@ -25,8 +25,16 @@ _RECORDS: Any = {
 }
 
 
-def terms_of(client: Client, provider: Provider, template: str) -> dict[str, Any]:
-    """The terms as plain data. `template` is the fingerprint of the template's wording."""
+def terms_of(
+    client: Client,
+    provider: Provider,
+    template: str,
+    scenarios: dict[Scenario, ScenarioEstimate] | None = None,
+) -> dict[str, Any]:
+    """The terms as plain data. `template` is the fingerprint of the template's wording;
+    `scenarios` the client's recovery estimates, where the caller has them."""
+    if scenarios is None:
+        scenarios = estimates(client)
     signatory = client.agreement.signatories.provider or provider.signatory
     return {
         "client": client.model_dump(mode="json", exclude_unset=True, exclude=_RECORDS),
@@ -38,7 +46,7 @@ def terms_of(client: Client, provider: Provider, template: str) -> dict[str, Any
         },
         # Each scenario's effective parameters, defaults included: changing a default
         # later changes the terms. Terms without this key predate scenarios.
-        "scenarios": {name: s.parameters.terms() for name, s in estimates(client).items()},
+        "scenarios": {name: s.parameters.terms() for name, s in scenarios.items()},
         "template": template,
     }
 
