@@ -31,7 +31,7 @@ def main() -> None:
     today = common.today(None)
     with building(project, "tripod build (bench/own.py)", WAIT):
         started = time.perf_counter()
-        result, _ = build(project, (), today)
+        result = build(project, (), today)
         seconds = time.perf_counter() - started
     rebuilt = sum(o.built and not o.cached for o in result.outcomes)
     print(json.dumps({"seconds": seconds, "rebuilt": rebuilt}))

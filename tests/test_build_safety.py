@@ -546,10 +546,10 @@ def test_a_worker_that_dies_fails_its_client_only(
     parent = os.getpid()
     real = Builder._build_client
 
-    def dying(self: Builder, record):  # type: ignore[no-untyped-def]
+    def dying(self: Builder, record, key):  # type: ignore[no-untyped-def]
         if record.client.id == "other" and os.getpid() != parent:
             os._exit(9)  # as a crash in a library, or the kernel out of memory, would
-        return real(self, record)
+        return real(self, record, key)
 
     monkeypatch.setattr(Builder, "_build_client", dying)
     run = tiny_site.tripod("build", "--jobs", "2")

@@ -432,9 +432,12 @@ def test_the_example_agreements_show_versions_changelog_and_signed_downloads(
 
 
 def _stamps(project: TinyProject) -> dict[str, int]:
-    """When each client's live site, and the dashboard, were last written."""
+    """When each client's live site, each of its issued versions' sites, and the
+    dashboard, were last written."""
     clients = project.root / "site" / "clients"
     stamps = {p.name: (p / "current" / "index.html").stat().st_mtime_ns for p in clients.iterdir()}
+    for page in clients.glob("*/v*/index.html"):
+        stamps[f"{page.parent.parent.name} {page.parent.name}"] = page.stat().st_mtime_ns
     dashboard = project.root / "site" / "internal"
     for name in ("index.html", "portfolio.csv", "due.ics"):
         stamps[f"dashboard {name}"] = (dashboard / name).stat().st_mtime_ns
@@ -450,10 +453,11 @@ DASHBOARD = {"dashboard index.html", "dashboard portfolio.csv", "dashboard due.i
     ("change", "rebuilt"),
     [
         pytest.param("client", {"acme", *DASHBOARD}, id="client-file"),
-        pytest.param("provider", {"acme", "other", *DASHBOARD}, id="provider-yaml"),
-        pytest.param("template", {"acme", "other", *DASHBOARD}, id="template"),
-        pytest.param("mkdocs", {"acme", "other", *DASHBOARD}, id="mkdocs-yml"),
-        pytest.param("archive", {"other", *DASHBOARD}, id="issued-version"),
+        pytest.param("provider", {"acme", "acme v1", "other", *DASHBOARD}, id="provider-yaml"),
+        pytest.param("template", {"acme", "acme v1", "other", *DASHBOARD}, id="template"),
+        pytest.param("mkdocs", {"acme", "acme v1", "other", *DASHBOARD}, id="mkdocs-yml"),
+        pytest.param("archive", {"other", "other v1", *DASHBOARD}, id="issued-version"),
+        pytest.param("evidence", {"acme", *DASHBOARD}, id="evidence"),
         pytest.param("overdue", {"acme", *DASHBOARD}, id="a-test-goes-overdue"),
         pytest.param("nothing", set(), id="nothing"),
     ],
@@ -462,6 +466,7 @@ def test_the_cache_never_serves_stale_sites(
     tiny_site: TinyProject, change: str, rebuilt: set[str]
 ) -> None:
     tiny_site.client()
+    tiny_site.issue_terms("acme")  # an issued version's site depends on its terms alone
     # `other` tests its restores yearly, so a later build date makes only acme's overdue.
     other = CLIENT.replace("id: acme", "id: other").replace("every: 90d", "every: 365d")
     tiny_site.client(other, "other")
@@ -484,13 +489,20 @@ def test_the_cache_never_serves_stale_sites(
         )
     elif change == "archive":
         tiny_site.issue_terms("other")
+    elif change == "evidence":
+        from generator.evidence import store
+        from generator.evidence.records import Run
+
+        moment = dt.datetime(2026, 11, 25, 20, tzinfo=dt.UTC)
+        ran = Run("restic", "s3:backups/acme", None, moment, None, "success", None)
+        store.write(store.backup_file(tiny_site.root, "acme", "pms-image"), [ran])
     elif change == "overdue":
         today = TODAY.replace(month=12, day=20)  # acme's pms restore test falls due on 2026-12-13
     run = tiny_site.tripod("build", today=today)
     assert run.code == 0, run.err
     after = _stamps(tiny_site)
-    assert {c for c in before if after[c] != before[c]} == rebuilt
-    assert f"built {len(rebuilt - DASHBOARD)} client site" in run.err
+    assert {c for c in after if after[c] != before.get(c)} == rebuilt
+    assert f"built {len({c.split()[0] for c in rebuilt - DASHBOARD})} client site" in run.err
     if change == "client":
         assert "Acme Dental Care" in page_text(site(tiny_site, "acme"))
     if change == "template":

@@ -20,12 +20,22 @@ from jinja2 import Environment
 from generator import render
 from generator.agreement.document import render_agreement
 from generator.build import keys
+from generator.build.digest import Digest
 from generator.build.store import Store
 from generator.errors import TripodError, UsageError
-from generator.files import Leftover, Repaired, link_tree, remove_tree, repair, swap_folder
-from generator.format.model import Client
+from generator.files import (
+    Leftover,
+    Repaired,
+    link_tree,
+    remove_tree,
+    repair,
+    swap_folder,
+    write_text,
+)
+from generator.format.load import Loaded
+from generator.format.model import Client, Provider
 from generator.project.layout import Project
-from generator.project.record import ClientRecord, Portfolio, TermsRecord, end_of
+from generator.project.record import ClientRecord, TermsRecord, end_of
 from generator.site.engine import build_site, escape_html
 from generator.site.pages import (
     PAGES,
@@ -223,11 +233,17 @@ class Builder:
             result.append((data, v.documents()))
         return result
 
-    def build_client(self, record: ClientRecord) -> Outcome:
-        """One client's sites; whatever goes wrong, an outcome: the other clients
-        are built all the same, and this one keeps its last good site."""
+    def site_key(self, record: ClientRecord) -> str:
+        """The key of a buildable client's current site, as of the build's moment."""
+        moment = self.now or end_of(self.today, record.provider)
+        return keys.site(self.shared, self.project.root, record, moment)
+
+    def build_client(self, record: ClientRecord, key: str | None = None) -> Outcome:
+        """One client's sites (`key`: its current site's, where the caller has it);
+        whatever goes wrong, an outcome: the other clients are built all the same, and
+        this one keeps its last good site."""
         try:
-            return self._build_client(record)
+            return self._build_client(record, key or self.site_key(record))
         except UsageError:
             raise  # the environment, not this client: every client would fail the same way
         except Exception as e:  # one client's failure is its own, never the whole build's
@@ -235,12 +251,14 @@ class Builder:
             name = record.client.id if record.client else record.file
             return Outcome(name, record.file, False, reason=reason, failed=True, trace=trace)
 
-    def _build_client(self, record: ClientRecord) -> Outcome:
+    def is_built(self, client_id: str, key: str) -> bool:
+        """Whether a client's live site was built from `key`."""
+        return keys.read(self.root / "clients" / client_id / keys.INPUTS).get("site") == key
+
+    def _build_client(self, record: ClientRecord, key: str) -> Outcome:
         client = record.client
         assert client is not None
         live = self.root / "clients" / client.id
-        moment = self.now or end_of(self.today, record.provider)
-        key = keys.site(self.shared, self.project.root, record, moment)
         before = keys.read(live / keys.INPUTS)
         if before.get("site") == key:
             return Outcome(client.id, record.file, True, 0, cached=True)
@@ -299,10 +317,30 @@ class Builder:
 
     # ------------------------------------------------------------ dashboard
 
-    def build_dashboard(self, portfolio: Portfolio) -> Leftover | None:
-        """Builds site/internal/, unless nothing it shows changed since the last build
-        (its key, in its .tripod-inputs, is the same): then it is left as it is."""
-        from generator.project.due import Item, calendar, calendar_name, record_items
+    def dashboard_current(self, inputs: str | None) -> bool:
+        """Whether the dashboard was built from every client's kept digest, and these
+        are the same (`inputs`, their key, as last time): then it is left as it is
+        without even being laid out again."""
+        live = self.root / "internal"
+        self.dashboard_unchanged = (
+            inputs is not None
+            and keys.read(live / keys.INPUTS).get("inputs") == inputs
+            and (live / "index.html").is_file()
+        )
+        return self.dashboard_unchanged
+
+    def build_dashboard(
+        self,
+        provider: Loaded[Provider],
+        now: dt.datetime,
+        digests: list[Digest],
+        inputs: str | None = None,
+    ) -> Leftover | None:
+        """Builds site/internal/ from every client's digest as of `now`, unless nothing
+        it shows changed since the last build: then it is left as it is. `inputs` is a
+        key over what the digests were worked out from, where every one was kept from an
+        earlier build (`dashboard_current`), recorded for the next build."""
+        from generator.project.due import Item, calendar_of
         from generator.site import portfolio as pf
         from generator.site.dashboard import (
             ICON_STYLES,
@@ -310,29 +348,34 @@ class Builder:
             STYLES,
             dashboard_pages,
             icon_styles,
+            put_table,
+            table,
         )
 
         live = self.root / "internal"
-        # Each client's due items once: for the calendar and the needs-action list.
-        items = {record.file: record_items(record, self.today) for record in portfolio.clients}
-        rows = pf.summaries(portfolio, items)
-        pages = dashboard_pages(self.env, portfolio, rows)
-        provider = portfolio.provider.model
-        everything = sorted((i for found in items.values() for i in found), key=Item.sort_key)
-        name = provider.name if provider else ""
+        before = keys.read(live / keys.INPUTS)
+        here = (live / "index.html").is_file()
+        rows = [d.summary for d in digests]
+        details = [(d.findings, d.quotes) for d in digests]
+        pages = dashboard_pages(self.env, provider, now, rows, details)
+        name = provider.model.name if provider.model else ""
+        # Each client's events were written once, with its digest: here they are only
+        # put in order (overdue first, then by date) and together.
+        due = sorted(
+            (pair for d in digests for pair in zip(d.items, d.events, strict=True)),
+            key=lambda pair: Item.sort_key(pair[0]),
+        )
         files: dict[str, str | bytes] = {
             "portfolio.csv": pf.as_csv(rows),
-            "portfolio.json": pf.as_json(rows, pf.moment(portfolio), name),
+            "portfolio.json": pf.as_json(rows, now, name),
+            "due.ics": calendar_of((e for _, e in due), f"{name or 'Tripod'}: coming due"),
         }
-        # The calendar is slow to write (a thousand clients' events): its key is what it
-        # is made of.
-        due = "\n".join([self.today.isoformat(), calendar_name(portfolio), *map(repr, everything)])
-        key = keys.dashboard(self.shared, {**pages, **files, "due": due})
-        self.dashboard_unchanged = (
-            keys.read(live / keys.INPUTS).get("dashboard") == key
-            and (live / "index.html").is_file()
-        )
-        if self.dashboard_unchanged:
+        board = table(rows)
+        key = keys.dashboard(self.shared, {**pages, **files, "table": board})
+        record = json.dumps({"dashboard": key, "inputs": inputs}) + "\n"
+        if here and before.get("dashboard") == key:
+            self.dashboard_unchanged = True
+            write_text(live / keys.INPUTS, record)  # known sooner next time
             return None
         stage = self.stage("internal")
         try:
@@ -355,12 +398,12 @@ class Builder:
                 styles=STYLES,
                 scripts=SCRIPTS,
             )
+            put_table(site / "index.html", board)
             self.store.deduplicate(site / "assets")
-            files["due.ics"] = calendar(everything, self.today, calendar_name(portfolio))
             for file, content in files.items():
                 data = content.encode() if isinstance(content, str) else content
                 (site / file).write_bytes(data)
-            (site / keys.INPUTS).write_text(json.dumps({"dashboard": key}) + "\n", "utf-8")
+            (site / keys.INPUTS).write_text(record, "utf-8")
             return self.swap(site, live)
         finally:
             remove_tree(stage)

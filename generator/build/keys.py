@@ -16,8 +16,10 @@ from typing import Any
 
 from generator.agreement.pdf import engine_versions
 from generator.files import tree_digest
+from generator.format.load import Loaded
+from generator.format.model import Provider
 from generator.project.layout import Project
-from generator.project.record import ClientRecord
+from generator.project.record import Checker, ClientRecord
 from generator.render.health import client_health
 
 INPUTS = ".tripod-inputs"  # in each client folder
@@ -103,6 +105,29 @@ def dashboard(common: bytes, written: dict[str, str | bytes]) -> str:
     for name, content in sorted(written.items()):
         data = content.encode() if isinstance(content, str) else content
         digest.update(f"{name}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
+
+
+def context(common: bytes, checker: Checker) -> bytes:
+    """A key over what every client's findings and dashboard row depend on besides the
+    client's own files: the shared inputs, the provider as loaded, and the day and the
+    moment judged at."""
+    digest = hashlib.sha256(common)
+    provider = checker.provider.model
+    digest.update(provider.model_dump_json().encode() if provider else b"")
+    digest.update(f"\0{checker.today.isoformat()}\0{checker.moment.isoformat()}\0".encode())
+    digest.update(checker.template.encode())
+    return digest.digest()
+
+
+def inputs(common: bytes, provider: Loaded[Provider], stamps: dict[str, tuple[Any, ...]]) -> str:
+    """A key over what the dashboard is worked out from when every client's digest was
+    kept: the context, the provider's findings, and each client file's stamps."""
+    digest = hashlib.sha256(common)
+    findings = [f.as_json() for f in provider.findings]
+    digest.update(json.dumps(findings, sort_keys=True, default=str).encode())
+    for file, found in sorted(stamps.items()):
+        digest.update(json.dumps([file, found]).encode())
     return digest.hexdigest()
 
 

@@ -6,105 +6,101 @@ number of workers, and laid side by side the shards are exactly one build.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import contextlib
 import gc
 import hashlib
-import multiprocessing
-import os
-import signal
-import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
 
 from generator.build.builder import Builder, Outcome
-from generator.project.record import ClientRecord
+from generator.build.digest import Digest, digest_of
+from generator.project.record import Checker
+from generator.project.workers import fork_pool
 
-# What a worker process builds with: set in the parent just before the pool
-# forks, so each worker inherits it instead of receiving it pickled.
-_WORK: tuple[Builder, dict[str, ClientRecord]] | None = None
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int) -> None:
-    """A worker ends with the build that started it (Linux), even one killed by
-    SIGKILL: no worker goes on swapping sites in beside the next build."""
-    if sys.platform.startswith("linux"):
-        name = ctypes.util.find_library("c")
-        if name:
-            ctypes.CDLL(name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent ended before the line above
-        os._exit(1)
+# What a worker process works with: set in the parent just before the pool forks,
+# so each worker inherits it instead of receiving it pickled.
+_WORK: tuple[Builder, Checker] | None = None
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
-    )
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One client file to check, and to build when `build` (else its digest only)."""
+
+    path: Path
+    file: str
+    build: bool
 
 
-def _build_one(file: str) -> Outcome:
+Done = tuple[Outcome | None, Digest]
+
+
+def work(builder: Builder, checker: Checker, task: Task) -> Done:
+    """Loads and checks one client, builds its site when the task says so, and works out
+    its digest: all in the process that does it, so the build's parent holds digests
+    only. A client that cannot be built gets an outcome saying why."""
+    record = checker.record(task.path)
+    why = record.blocked
+    key = builder.site_key(record) if why is None else None
+    digest = digest_of(record, checker.moment, key)
+    if not task.build:
+        return None, digest
+    if why is not None:
+        name = record.client.id if record.client else digest.name
+        return Outcome(name, record.file, False, reason=why), digest
+    assert key is not None
+    return builder.build_client(record, key), digest
+
+
+def _work_one(task: Task) -> Done:
     assert _WORK is not None
-    builder, records = _WORK
-    return builder.build_client(records[file])
+    return work(*_WORK, task)
 
 
-def build_all(
+def work_all(
     builder: Builder,
-    records: list[ClientRecord],
+    checker: Checker,
+    tasks: list[Task],
     jobs: int,
     on_step: Callable[[str], None] | None,
-) -> dict[str, Outcome]:
-    """Each client's sites, on `jobs` processes."""
+) -> dict[str, Done]:
+    """Each task on `jobs` processes. A task whose process died (killed, out of memory,
+    a crash in a library) is missing: the caller works out its digest on its own."""
     global _WORK
-    done: dict[str, Outcome] = {}
-    if jobs <= 1 or len(records) <= 1:
-        for record in records:
-            done[record.file] = builder.build_client(record)
-            if on_step:
-                on_step(record.file)
+    done: dict[str, Done] = {}
+
+    def step(task: Task) -> None:
+        if on_step and task.build:
+            on_step(task.file)
+
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            done[task.file] = work(builder, checker, task)
+            step(task)
         return done
-    _WORK = (builder, {r.file: r for r in records})
+    _WORK = (builder, checker)
     # Out of the collector's sight, the parent's objects are not written to by a
     # worker's collections, so their pages stay shared instead of being copied.
     gc.freeze()
     try:
-        with _pool(jobs) as pool:
-            futures = {pool.submit(_build_one, r.file): r.file for r in records}
+        with fork_pool(jobs) as pool:
+            futures = {pool.submit(_work_one, task): task for task in tasks}
             for future in as_completed(futures):
                 try:
-                    done[futures[future]] = future.result()
+                    done[futures[future].file] = future.result()
                 except BrokenProcessPool:
-                    continue  # built again below, each on its own
-                if on_step:
-                    on_step(futures[future])
-        # A worker died (killed, out of memory, a crash in a library): the pool is
-        # gone with every client it had not finished. Each of those is built again
-        # in a process of its own, so only the one that kills its process fails.
-        for record in records:
-            if record.file in done:
+                    continue  # done again below, each on its own
+                step(futures[future])
+        # The pool is gone with every task it had not finished: each of those is done
+        # again in a process of its own, so only the one that kills its process fails.
+        for task in tasks:
+            if task.file in done:
                 continue
-            with _pool(1) as alone:
-                try:
-                    done[record.file] = alone.submit(_build_one, record.file).result()
-                except BrokenProcessPool:
-                    name = record.client.id if record.client else record.file
-                    done[record.file] = Outcome(
-                        name,
-                        record.file,
-                        False,
-                        reason="the process building it ended unexpectedly"
-                        " (killed, or out of memory)",
-                        failed=True,
-                    )
-            if on_step:
-                on_step(record.file)
+            with fork_pool(1) as alone, contextlib.suppress(BrokenProcessPool):  # the caller sees
+                done[task.file] = alone.submit(_work_one, task).result()
+            step(task)
     finally:
         gc.unfreeze()
         _WORK = None

@@ -13,13 +13,16 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from generator.build import keys
 from generator.build.builder import Builder, BuildError, Outcome, failure
-from generator.build.parallel import build_all, in_shard
+from generator.build.digest import Cache, Digest, Kept, Stamp, stamps
+from generator.build.parallel import Task, in_shard, work, work_all
 from generator.errors import UsageError
 from generator.files import Leftover, Repaired, remove_tree
 from generator.project.layout import Project
-from generator.project.record import Portfolio, check_project
+from generator.project.record import Checker
 
 
 @dataclass(slots=True)
@@ -54,61 +57,171 @@ def build(
     shard: tuple[int, int] | None = None,
     *,
     now: dt.datetime | None = None,
-) -> tuple[BuildResult, Portfolio]:
+) -> BuildResult:
     """Builds the named clients' sites (all when none are named) and the dashboard.
 
-    `jobs` worker processes build clients in parallel (default: one per core).
-    `shard` (K, N) builds only the K-th of N stable parts of the clients, so N
-    machines can share the work; the first part also builds the dashboard. `now`
-    (--now) is the moment the checks and the sites judge at; without it, the end of
-    `today` in the provider's time zone.
+    `jobs` worker processes check and build clients in parallel (default: one per
+    core); a client whose inputs did not change since the last build this day is
+    neither loaded nor checked again (`generator.build.digest`). `shard` (K, N) builds
+    only the K-th of N stable parts of the clients, so N machines can share the work;
+    the first part also builds the dashboard. `now` (--now) is the moment the checks
+    and the sites judge at; without it, the end of `today` in the provider's time zone.
     """
     started = time.monotonic()
-    portfolio = check_project(project, (), today, now)
-    if portfolio.provider.model is None:
+    checker = Checker.of(project, today, now)
+    if checker.provider.model is None:
         raise BuildError("provider.yaml cannot be loaded; fix it first (tripod check)")
-    wanted = {project.display(p) for p in project.client_files(names)}
-    chosen = [c for c in portfolio.clients if c.file in wanted]
+    files = _named(project, checker.files())
+    chosen = set(files)
+    if names:
+        chosen &= {project.display(p) for p in project.client_files(names)}
     if shard is not None:
-        chosen = [c for c in chosen if in_shard(c.file, *shard)]
+        chosen = {file for file in chosen if in_shard(file, *shard)}
     if on_start:
         on_start(len(chosen) + 1)
     # The day and the moment the checks judged at: the day is --now's where it is given.
-    builder = Builder(project, portfolio.now.date(), portfolio.now)
+    builder = Builder(project, checker.today, checker.moment)
     result = BuildResult()
     result.repaired = builder.repair()
-    buildable = []
-    kept: dict[str, Outcome] = {}
-    for record in chosen:
-        why = record.blocked
-        if why is not None:
-            name = record.client.id if record.client else record.file
-            kept[record.file] = Outcome(name, record.file, False, reason=why)
-            if on_step:
-                on_step(record.file)
-        else:
-            buildable.append(record)
-    built = build_all(builder, buildable, jobs or os.cpu_count() or 1, on_step)
-    result.outcomes = [kept.get(r.file) or built[r.file] for r in chosen]
+    cache = Cache(project.state_dir / "cache" / "clients", keys.context(builder.shared, checker))
+    run = _Run(builder, checker, cache, files, jobs or os.cpu_count() or 1)
+    kept, tasks = run.sort_out(chosen, on_step)
+    digests = run.work(tasks, on_step)
+    result.outcomes = [run.outcomes[file] for file in files if file in chosen]
     for outcome in result.outcomes:
         result.leftovers += outcome.leftovers
     if shard is None or shard[0] == 1:
-        try:
-            leftover = builder.build_dashboard(portfolio)
-        except UsageError:
-            raise
-        except Exception as e:  # the clients' sites stand; the last good dashboard stays
-            result.dashboard_error, result.dashboard_trace = failure(e)
+        # Every digest kept from an earlier build: a key over what they were worked out from.
+        inputs = None if tasks else keys.inputs(cache.context, checker.provider, run.stamped)
+        if builder.dashboard_current(inputs):
+            result.dashboard = result.dashboard_unchanged = True
         else:
-            result.dashboard = True
-            result.dashboard_unchanged = builder.dashboard_unchanged
-            if leftover is not None:
-                result.leftovers.append(leftover)
+            digests.update(run.read(kept))
+            _dashboard(builder, checker, [digests[file] for file in files], inputs, result)
     if on_step:
         on_step("dashboard")
     leftover = remove_tree(builder.staging)
     if leftover is not None:
         result.leftovers.append(leftover)
     builder.store.prune()
+    cache.prune(list(files))
     result.seconds = time.monotonic() - started
-    return result, portfolio
+    return result
+
+
+@dataclass(slots=True)
+class _Run:
+    """One build's clients: which were kept from earlier builds, and the work on the rest."""
+
+    builder: Builder
+    checker: Checker
+    cache: Cache
+    files: dict[str, Path]  # every client file, by its name in the project
+    workers: int
+    stamped: dict[str, tuple[Stamp, ...]] = field(default_factory=dict)
+    taken: dict[str, int] = field(default_factory=dict)  # when each was stamped (ns)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    def sort_out(
+        self, chosen: set[str], on_step: Callable[[str], None] | None
+    ) -> tuple[dict[str, Kept], list[Task]]:
+        """The digests that still hold, and the clients to check (and build, if chosen)."""
+        kept: dict[str, Kept] = {}
+        tasks = []
+        for file, path in self.files.items():
+            self.taken[file] = time.time_ns()
+            found = self.stamped[file] = stamps(
+                self.builder.project.root, path, self.checker.twins(path)
+            )
+            known = self.cache.get(file, found)
+            if known is not None and (
+                file not in chosen or known.blocked or _built(self.builder, known)
+            ):
+                kept[file] = known
+                if file in chosen:
+                    self.outcomes[file] = _unchanged(known)
+                    if on_step:
+                        on_step(file)
+                continue
+            tasks.append(Task(path, file, file in chosen))
+        return kept, tasks
+
+    def work(self, tasks: list[Task], on_step: Callable[[str], None] | None) -> dict[str, Digest]:
+        """Each task's digest, kept for the next build; its outcome, where it builds."""
+        done = work_all(self.builder, self.checker, tasks, self.workers, on_step)
+        digests = {}
+        for task in tasks:
+            if task.file in done:
+                outcome, digest = done[task.file]
+            else:  # its process died: the last good site stays, and the dashboard shows it
+                digest = work(self.builder, self.checker, Task(task.path, task.file, False))[1]
+                outcome = Outcome(digest.name, task.file, False, reason=_DIED, failed=True)
+            digests[task.file] = digest
+            if outcome is not None:
+                self.outcomes[task.file] = outcome
+            self.cache.put(digest, self.stamped[task.file], self.taken[task.file])
+        return digests
+
+    def read(self, kept: dict[str, Kept]) -> dict[str, Digest]:
+        """The kept digests whole; one that cannot be read is worked out again."""
+        digests = {}
+        unread = []
+        for file, known in kept.items():
+            whole = known.digest()
+            if whole is None:
+                unread.append(Task(self.files[file], file, False))
+            else:
+                digests[file] = whole
+        digests.update(self.work(unread, None))
+        return digests
+
+
+def _dashboard(
+    builder: Builder,
+    checker: Checker,
+    digests: list[Digest],
+    inputs: str | None,
+    result: BuildResult,
+) -> None:
+    try:
+        leftover = builder.build_dashboard(checker.provider, checker.moment, digests, inputs)
+    except UsageError:
+        raise
+    except Exception as e:  # the clients' sites stand; the last good dashboard stays
+        result.dashboard_error, result.dashboard_trace = failure(e)
+    else:
+        result.dashboard = True
+        result.dashboard_unchanged = builder.dashboard_unchanged
+        if leftover is not None:
+            result.leftovers.append(leftover)
+
+
+def _named(project: Project, paths: list[Path]) -> dict[str, Path]:
+    """Each client file by its name in the project (as `Project.display` gives it): a
+    plain file right in `clients/` without resolving it, any other as it resolves."""
+    clients = project.clients_dir
+    base = project.display(clients)
+    plain = not clients.is_symlink() and "/" not in base
+    found = {}
+    for path in paths:
+        if plain and path.parent == clients and not path.is_symlink():
+            found[f"{base}/{path.name}"] = path
+        else:
+            found[project.display(path)] = path
+    return found
+
+
+_DIED = "the process building it ended unexpectedly (killed, or out of memory)"
+
+
+def _built(builder: Builder, digest: Kept) -> bool:
+    """Whether a client's live site is the one its digest's key names."""
+    return digest.site is not None and builder.is_built(digest.name, digest.site)
+
+
+def _unchanged(digest: Kept) -> Outcome:
+    """The outcome of a client nothing changed for: its site left as it is, or, where
+    it cannot be built, its last good site kept for the same reason as before."""
+    if digest.blocked is not None:
+        return Outcome(digest.name, digest.file, False, reason=digest.blocked)
+    return Outcome(digest.name, digest.file, True, 0, cached=True)

@@ -69,9 +69,7 @@ def _run_build(
     verbose = bool(ctx.obj.get("verbose"))
     progress = _Progress()
     try:
-        result, _ = build(
-            project, clients, today, progress.step, progress.start, jobs, shard, now=now
-        )
+        result = build(project, clients, today, progress.step, progress.start, jobs, shard, now=now)
     finally:
         progress.stop()
     for path in result.repaired.restored:

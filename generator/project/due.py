@@ -10,6 +10,7 @@ so the list and the findings never disagree. docs/due.md describes both outputs.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -227,27 +228,41 @@ def calendar(items: list[Item], today: dt.date, name: str) -> bytes:
     Each event's UID is the item's (stable, so importing the file again updates the
     events); DTSTAMP is the start of `today` (the build date) in UTC, so two builds on
     the same day from the same files give the same bytes."""
+    return calendar_of([event(item, today) for item in items], name)
+
+
+def event(item: Item, today: dt.date) -> bytes:
+    """One item as an iCalendar event (the lines between BEGIN:VEVENT and END:VEVENT, those
+    included), stamped with the start of `today` in UTC: written once per item and
+    put together with `calendar_of`."""
     import icalendar
 
-    stamp = dt.datetime.combine(today, dt.time(0), dt.UTC)
+    made = icalendar.Event()
+    made.add("uid", item.uid)
+    made.add("dtstamp", dt.datetime.combine(today, dt.time(0), dt.UTC))
+    made.add("dtstart", item.due)
+    made.add("dtend", item.due + dt.timedelta(days=1))
+    made.add("summary", item.summary)
+    made.add("description", item.details)
+    made.add("categories", [item.kind])
+    made.add("transp", "TRANSPARENT")
+    written: bytes = made.to_ical()
+    return written
+
+
+def calendar_of(events: Iterable[bytes], name: str) -> bytes:
+    """An iCalendar file of events written by `event`, in their order."""
+    import icalendar
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Tripod//due//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    for item in items:
-        event = icalendar.Event()
-        event.add("uid", item.uid)
-        event.add("dtstamp", stamp)
-        event.add("dtstart", item.due)
-        event.add("dtend", item.due + dt.timedelta(days=1))
-        event.add("summary", item.summary)
-        event.add("description", item.details)
-        event.add("categories", [item.kind])
-        event.add("transp", "TRANSPARENT")
-        cal.add_component(event)
-    written: bytes = cal.to_ical()
-    return written
+    empty: bytes = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert empty.endswith(end)
+    return empty[: -len(end)] + b"".join(events) + end
 
 
 def due_calendar(portfolio: Portfolio, today: dt.date) -> bytes:

@@ -10,15 +10,18 @@ the same as portfolio.csv, portfolio.json and `tripod report`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment
 from markupsafe import Markup
 
 from generator.findings import Finding
-from generator.format.model import Client, Scenario
-from generator.project.record import Portfolio
+from generator.format.load import Loaded
+from generator.format.model import Client, Provider, Scenario
+from generator.project.record import ClientRecord
 from generator.render import render_template, text
 from generator.rules import options
 from generator.rules.recovery import SCENARIO_TITLES, ScenarioEstimate
@@ -232,33 +235,44 @@ def quotes(
     return found
 
 
-def findings_rows(portfolio: Portfolio, rows: list[pf.Summary]) -> list[dict[str, object]]:
-    by_file = {r.file: r for r in rows}
-    found = []
-    for record in portfolio.clients:
-        row = by_file[record.file]
-        client = record.client
-        found.append(
-            {
-                "row": row,
-                "findings": record.findings,
-                "quotes": quotes(client, record.estimates, record.findings) if client else [],
-            }
-        )
-    return found
+Details = tuple[list[Finding], list[tuple[Finding, list[str]]]]  # findings, quotes
+
+# The table goes into the built page after MkDocs: Markdown would parse its thousands
+# of tags for nothing (most of the time of a dashboard of 1,000 clients).
+TABLE_MARK = "<!-- tripod:portfolio-table -->"
+
+
+def put_table(page: Path, written: str) -> None:
+    """Writes the table (`table`'s) into the built dashboard page, where its template
+    put it."""
+    text = page.read_text("utf-8")
+    page.write_text(text.replace(TABLE_MARK, written), "utf-8")
+
+
+def details(record: ClientRecord) -> Details:
+    """What the Findings page shows of a client besides its row: its findings, and what
+    would close each RTO or RPO gap."""
+    client = record.client
+    found = record.findings
+    return found, quotes(client, record.estimates, found) if client else []
 
 
 def dashboard_pages(
-    env: Environment, portfolio: Portfolio, rows: list[pf.Summary]
+    env: Environment,
+    provider: Loaded[Provider],
+    now: dt.datetime,
+    rows: list[pf.Summary],
+    clients: list[Details],
 ) -> dict[str, str]:
-    provider = portfolio.provider.model
-    now = pf.moment(portfolio)
+    """The dashboard's pages as of `now` (in the provider's time zone): each client's
+    row, and its details, in the same order."""
+    model = provider.model
     urgent = needing_action(rows)
     values = {
-        "built": f"{now:%Y-%m-%d %H:%M} ({provider.timezone if provider else 'UTC'} time)",
+        "built": f"{now:%Y-%m-%d %H:%M} ({model.timezone if model else 'UTC'} time)",
         "today": now.date(),
-        "provider": provider,
-        "provider_findings": portfolio.provider.findings,
+        "provider": model,
+        "provider_findings": provider.findings,
         "totals": pf.totals(rows),
         "filters": pf.filters(rows),
         "actions": action_lines(urgent),
@@ -267,9 +281,12 @@ def dashboard_pages(
         "chart_words": chart_words(rows),
         "scenario_titles": SCENARIO_TITLES,
         "status": status,
-        "table": table(rows),
+        "table": Markup(TABLE_MARK),
         "count": len(rows),
-        "clients": findings_rows(portfolio, rows),
+        "clients": [
+            {"row": row, "findings": found, "quotes": quoted}
+            for row, (found, quoted) in zip(rows, clients, strict=True)
+        ],
     }
     return {
         "index.md": render_template(env, "internal/index.md", values),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from generator.findings import Finding
-from generator.format.model import SCENARIOS, Client, Scenario
+from generator.format.model import SCENARIOS, Client, Provider, Scenario
 from generator.format.names import backup_name
 from generator.project.due import Item, record_items
 from generator.project.record import ClientRecord, Portfolio
@@ -417,30 +417,39 @@ def moment(portfolio: Portfolio) -> dt.datetime:
 def summaries(portfolio: Portfolio, items: dict[str, list[Item]] | None = None) -> list[Summary]:
     """Every client's summary, in the order of the files. `items` are each client's due
     items by file (the calendar's), where the caller has them already."""
-    provider = portfolio.provider.model
     now = moment(portfolio)
-    zone = now.tzinfo
-    assert isinstance(zone, zoneinfo.ZoneInfo)
-    today = now.date()
+    provider = portfolio.provider.model
     found = []
     for record in portfolio.clients:
-        client = record.client
-        if client is None or provider is None:
-            stem = record.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            first = next((f for f in record.findings if f.severity == "error"), None)
-            # Where to look, as `tripod check` points at it: file:line:column.
-            where = f"{first.file}:{first.line}:{first.column}: " if first else ""
-            why = f"{record.file} cannot be loaded" + (f": {where}{first.message}" if first else "")
-            summary = Summary(stem, stem, record.file, False, health="unknown")
-            summary.errors = sum(f.severity == "error" for f in record.findings)
-            summary.actions = [Action(0, why)]
-            found.append(summary)
-            continue
         mine = items.get(record.file) if items is not None else None
-        if mine is None:
-            mine = record_items(record, today)
-        found.append(_summary(record, client, mine, now, zone))
+        found.append(summary(record, provider, now, mine))
     return found
+
+
+def summary(
+    record: ClientRecord,
+    provider: Provider | None,
+    now: dt.datetime,
+    items: list[Item] | None = None,
+) -> Summary:
+    """One client's summary as of `now` (in the provider's time zone). `items` are its due
+    items, where the caller has them already."""
+    client = record.client
+    if client is None or provider is None:
+        stem = record.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        first = next((f for f in record.findings if f.severity == "error"), None)
+        # Where to look, as `tripod check` points at it: file:line:column.
+        where = f"{first.file}:{first.line}:{first.column}: " if first else ""
+        why = f"{record.file} cannot be loaded" + (f": {where}{first.message}" if first else "")
+        found = Summary(stem, stem, record.file, False, health="unknown")
+        found.errors = sum(f.severity == "error" for f in record.findings)
+        found.actions = [Action(0, why)]
+        return found
+    zone = now.tzinfo
+    assert isinstance(zone, zoneinfo.ZoneInfo)
+    if items is None:
+        items = record_items(record, now.date())
+    return _summary(record, client, items, now, zone)
 
 
 def _summary(
