@@ -24,6 +24,8 @@ from generator.project.workers import fork_pool
 # so each worker inherits it instead of receiving it pickled.
 _WORK: tuple[Builder, Checker] | None = None
 
+RENEW = 40  # clients a worker builds before a fresh one takes its place
+
 
 @dataclass(frozen=True, slots=True)
 class Task:
@@ -85,14 +87,20 @@ def work_all(
     # worker's collections, so their pages stay shared instead of being copied.
     gc.freeze()
     try:
-        with fork_pool(jobs) as pool:
-            futures = {pool.submit(_work_one, task): task for task in tasks}
-            for future in as_completed(futures):
-                try:
-                    done[futures[future].file] = future.result()
-                except BrokenProcessPool:
-                    continue  # done again below, each on its own
-                step(futures[future])
+        # Fresh workers every few dozen clients each: what rendering leaves behind in a
+        # process (caches of fonts, templates, pages) stays bounded however many
+        # clients there are, and so does the build's memory.
+        size = jobs * RENEW
+        for start in range(0, len(tasks), size):
+            with fork_pool(jobs) as pool:
+                part = tasks[start : start + size]
+                futures = {pool.submit(_work_one, task): task for task in part}
+                for future in as_completed(futures):
+                    try:
+                        done[futures[future].file] = future.result()
+                    except BrokenProcessPool:
+                        continue  # done again below, each on its own
+                    step(futures[future])
         # The pool is gone with every task it had not finished: each of those is done
         # again in a process of its own, so only the one that kills its process fails.
         for task in tasks:
