@@ -317,17 +317,33 @@ class Builder:
 
     # ------------------------------------------------------------ dashboard
 
-    def dashboard_current(self, inputs: str | None) -> bool:
-        """Whether the dashboard was built from every client's kept digest, and these
-        are the same (`inputs`, their key, as last time): then it is left as it is
+    @property
+    def _dashboard_inputs(self) -> Path:
+        """Where the key of what the live dashboard was laid out from is kept: local
+        state (it holds the files' stamps), so beside the digests, not in the site."""
+        return self.project.state_dir / "cache" / "dashboard.json"
+
+    def dashboard_current(self, inputs: str) -> bool:
+        """Whether the live dashboard was laid out from digests worked out from the
+        same files (`inputs`, their key, as last time): then it is left as it is
         without even being laid out again."""
         live = self.root / "internal"
+        known = keys.read(self._dashboard_inputs)
         self.dashboard_unchanged = (
-            inputs is not None
-            and keys.read(live / keys.INPUTS).get("inputs") == inputs
+            known.get("inputs") == inputs
+            and keys.read(live / keys.INPUTS).get("dashboard") == known.get("dashboard")
             and (live / "index.html").is_file()
         )
         return self.dashboard_unchanged
+
+    def _laid_out(self, inputs: str | None, key: str) -> None:
+        if inputs is None:
+            return
+        try:
+            self._dashboard_inputs.parent.mkdir(parents=True, exist_ok=True)
+            write_text(self._dashboard_inputs, json.dumps({"inputs": inputs, "dashboard": key}))
+        except OSError:
+            return  # known later, that is all
 
     def build_dashboard(
         self,
@@ -372,10 +388,10 @@ class Builder:
         }
         board = table(rows)
         key = keys.dashboard(self.shared, {**pages, **files, "table": board})
-        record = json.dumps({"dashboard": key, "inputs": inputs}) + "\n"
+        record = json.dumps({"dashboard": key}) + "\n"
         if here and before.get("dashboard") == key:
             self.dashboard_unchanged = True
-            write_text(live / keys.INPUTS, record)  # known sooner next time
+            self._laid_out(inputs, key)  # known sooner next time
             return None
         stage = self.stage("internal")
         try:
@@ -404,7 +420,9 @@ class Builder:
                 data = content.encode() if isinstance(content, str) else content
                 (site / file).write_bytes(data)
             (site / keys.INPUTS).write_text(record, "utf-8")
-            return self.swap(site, live)
+            leftover = self.swap(site, live)
+            self._laid_out(inputs, key)
+            return leftover
         finally:
             remove_tree(stage)
 

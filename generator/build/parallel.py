@@ -9,8 +9,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-from collections.abc import Callable
-from concurrent.futures import as_completed
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +61,65 @@ def _work_one(task: Task) -> Done:
     return work(*_WORK, task)
 
 
+class Pending:
+    """Tasks started on worker processes (at most `jobs`) while the caller goes on:
+    `wait` collects them. A task whose process died (killed, out of memory, a crash in
+    a library) is done again in a process of its own, so only the one that kills its
+    process fails; if that one dies too it is missing, and the caller works out its
+    digest on its own. With one job, the tasks are done in `wait`, in this process."""
+
+    def __init__(self, builder: Builder, checker: Checker, tasks: list[Task], jobs: int) -> None:
+        self.work = (builder, checker)
+        self.tasks = tasks
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict[Future[Done], Task] = {}
+        if jobs > 1 and tasks:
+            with self._forking():
+                self.pool = fork_pool(min(jobs, len(tasks)))
+                self.futures = {self.pool.submit(_work_one, task): task for task in tasks}
+
+    @contextlib.contextmanager
+    def _forking(self) -> Iterator[None]:
+        """What the workers forked in the block inherit: the work, and the parent's
+        objects out of the collector's sight, so that a worker's collections do not
+        write to their pages and they stay shared instead of being copied."""
+        global _WORK
+        _WORK = self.work
+        gc.freeze()
+        try:
+            yield
+        finally:
+            gc.unfreeze()
+            _WORK = None
+
+    def wait(self, on_step: Callable[[str], None] | None) -> dict[str, Done]:
+        done: dict[str, Done] = {}
+
+        def step(task: Task) -> None:
+            if on_step and task.build:
+                on_step(task.file)
+
+        if self.pool is None:
+            for task in self.tasks:
+                done[task.file] = work(*self.work, task)
+                step(task)
+            return done
+        with self.pool:
+            for future in as_completed(self.futures):
+                try:
+                    done[self.futures[future].file] = future.result()
+                except BrokenProcessPool:
+                    continue  # done again below, each on its own
+                step(self.futures[future])
+        for task in self.tasks:
+            if task.file in done:
+                continue
+            with self._forking(), fork_pool(1) as alone, contextlib.suppress(BrokenProcessPool):
+                done[task.file] = alone.submit(_work_one, task).result()
+            step(task)
+        return done
+
+
 def work_all(
     builder: Builder,
     checker: Checker,
@@ -68,50 +127,16 @@ def work_all(
     jobs: int,
     on_step: Callable[[str], None] | None,
 ) -> dict[str, Done]:
-    """Each task on `jobs` processes. A task whose process died (killed, out of memory,
-    a crash in a library) is missing: the caller works out its digest on its own."""
-    global _WORK
-    done: dict[str, Done] = {}
-
-    def step(task: Task) -> None:
-        if on_step and task.build:
-            on_step(task.file)
-
+    """Each task on `jobs` processes; see `Pending`. Fresh workers every few dozen
+    clients each: what rendering leaves behind in a process (caches of fonts,
+    templates, pages) stays bounded however many clients there are, and so does the
+    build's memory."""
     if jobs <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            done[task.file] = work(builder, checker, task)
-            step(task)
-        return done
-    _WORK = (builder, checker)
-    # Out of the collector's sight, the parent's objects are not written to by a
-    # worker's collections, so their pages stay shared instead of being copied.
-    gc.freeze()
-    try:
-        # Fresh workers every few dozen clients each: what rendering leaves behind in a
-        # process (caches of fonts, templates, pages) stays bounded however many
-        # clients there are, and so does the build's memory.
-        size = jobs * RENEW
-        for start in range(0, len(tasks), size):
-            with fork_pool(jobs) as pool:
-                part = tasks[start : start + size]
-                futures = {pool.submit(_work_one, task): task for task in part}
-                for future in as_completed(futures):
-                    try:
-                        done[futures[future].file] = future.result()
-                    except BrokenProcessPool:
-                        continue  # done again below, each on its own
-                    step(futures[future])
-        # The pool is gone with every task it had not finished: each of those is done
-        # again in a process of its own, so only the one that kills its process fails.
-        for task in tasks:
-            if task.file in done:
-                continue
-            with fork_pool(1) as alone, contextlib.suppress(BrokenProcessPool):  # the caller sees
-                done[task.file] = alone.submit(_work_one, task).result()
-            step(task)
-    finally:
-        gc.unfreeze()
-        _WORK = None
+        return Pending(builder, checker, tasks, 1).wait(on_step)
+    done: dict[str, Done] = {}
+    size = jobs * RENEW
+    for start in range(0, len(tasks), size):
+        done.update(Pending(builder, checker, tasks[start : start + size], jobs).wait(on_step))
     return done
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from generator.build import keys
 from generator.build.builder import Builder, BuildError, Outcome, failure
 from generator.build.digest import Cache, Digest, Kept, Stamp, stamps
-from generator.build.parallel import Task, in_shard, work, work_all
+from generator.build.parallel import Done, Pending, Task, in_shard, work, work_all
 from generator.errors import UsageError
 from generator.files import Leftover, Repaired, remove_tree
 from generator.project.layout import Project
@@ -86,18 +86,23 @@ def build(
     cache = Cache(project.state_dir / "cache" / "clients", keys.context(builder.shared, checker))
     run = _Run(builder, checker, cache, files, jobs or os.cpu_count() or 1)
     kept, tasks = run.sort_out(chosen, on_step)
-    digests = run.work(tasks, on_step)
+    board = shard is None or shard[0] == 1
+    if board and run.workers > 1 and 0 < len(tasks) <= run.workers * FEW:
+        # A few clients changed: their digests first, here, then the dashboard is laid
+        # out while the workers build their sites.
+        digests = run.work([Task(t.path, t.file, False) for t in tasks], None, workers=1)
+        pending = Pending(builder, checker, [t for t in tasks if t.build], run.workers)
+        try:
+            run.dashboard(kept, digests, tasks, result)
+        finally:
+            run.collect(tasks, digests, pending.wait(on_step))
+    else:
+        digests = run.work(tasks, on_step)
+        if board:
+            run.dashboard(kept, digests, tasks, result)
     result.outcomes = [run.outcomes[file] for file in files if file in chosen]
     for outcome in result.outcomes:
         result.leftovers += outcome.leftovers
-    if shard is None or shard[0] == 1:
-        # Every digest kept from an earlier build: a key over what they were worked out from.
-        inputs = None if tasks else keys.inputs(cache.context, checker.provider, run.stamped)
-        if builder.dashboard_current(inputs):
-            result.dashboard = result.dashboard_unchanged = True
-        else:
-            digests.update(run.read(kept))
-            _dashboard(builder, checker, [digests[file] for file in files], inputs, result)
     if on_step:
         on_step("dashboard")
     leftover = remove_tree(builder.staging)
@@ -146,9 +151,14 @@ class _Run:
             tasks.append(Task(path, file, file in chosen))
         return kept, tasks
 
-    def work(self, tasks: list[Task], on_step: Callable[[str], None] | None) -> dict[str, Digest]:
+    def work(
+        self,
+        tasks: list[Task],
+        on_step: Callable[[str], None] | None,
+        workers: int | None = None,
+    ) -> dict[str, Digest]:
         """Each task's digest, kept for the next build; its outcome, where it builds."""
-        done = work_all(self.builder, self.checker, tasks, self.workers, on_step)
+        done = work_all(self.builder, self.checker, tasks, workers or self.workers, on_step)
         digests = {}
         for task in tasks:
             if task.file in done:
@@ -161,6 +171,35 @@ class _Run:
                 self.outcomes[task.file] = outcome
             self.cache.put(digest, self.stamped[task.file], self.taken[task.file])
         return digests
+
+    def collect(self, tasks: list[Task], digests: dict[str, Digest], done: dict[str, Done]) -> None:
+        """The outcomes of builds whose digests were worked out before them."""
+        for task in tasks:
+            if not task.build:
+                continue
+            outcome = done[task.file][0] if task.file in done else None
+            if outcome is None:  # its process died: the last good site stays
+                name = digests[task.file].name
+                outcome = Outcome(name, task.file, False, reason=_DIED, failed=True)
+            self.outcomes[task.file] = outcome
+
+    def dashboard(
+        self,
+        kept: dict[str, Kept],
+        digests: dict[str, Digest],
+        tasks: list[Task],
+        result: BuildResult,
+    ) -> None:
+        """The dashboard, from every client's digest; left as it is when each was kept
+        from an earlier build and their key is the same as last time."""
+        builder, checker = self.builder, self.checker
+        # A key over what the digests were worked out from, recorded with the dashboard.
+        inputs = keys.inputs(self.cache.context, checker.provider, self.stamped)
+        if not tasks and builder.dashboard_current(inputs):
+            result.dashboard = result.dashboard_unchanged = True
+            return
+        whole = {**digests, **self.read(kept)}
+        _dashboard(builder, checker, [whole[file] for file in self.files], inputs, result)
 
     def read(self, kept: dict[str, Kept]) -> dict[str, Digest]:
         """The kept digests whole; one that cannot be read is worked out again."""
@@ -210,6 +249,8 @@ def _named(project: Project, paths: list[Path]) -> dict[str, Path]:
             found[project.display(path)] = path
     return found
 
+
+FEW = 2  # clients per worker, at most, whose sites are built while the dashboard is laid out
 
 _DIED = "the process building it ended unexpectedly (killed, or out of memory)"
 
