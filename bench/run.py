@@ -134,6 +134,17 @@ def build_own(root: Path) -> float:
     return float(figures["seconds"])
 
 
+def settle(root: Path, age: float = 3600.0) -> None:
+    """Every file of the project as if written an hour ago, as a provider's files are
+    by the time they build: a file changed within two seconds of a build is checked
+    again by the next one (generator/build/digest.py), which a portfolio written just
+    before its first build would otherwise measure."""
+    past = time.time() - age
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
+
+
 def floor(root: Path) -> float:
     import yaml
 
@@ -291,6 +302,7 @@ def main() -> None:
     root = scratch / "project"
     ids = write_portfolio(root, args.clients)
     versions = issue_versions(root, TODAY)
+    settle(root)
     tripod = str(BIN / "tripod")
     results: dict[str, float] = {}
     results["floor_load_s"] = floor(root)
