@@ -217,3 +217,43 @@ def test_a_digest_is_kept_for_its_stamps_and_context_only(tmp_path: Path) -> Non
     cache.put(kept, old, now)
     cache.prune([])
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_a_site_rebuilt_for_its_evidence_keeps_its_draft_agreement(
+    tiny_site: TinyProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draft depends on the terms alone: evidence, findings and the date rebuild the
+    site, and the draft comes along as it was, not rendered again."""
+    from generator.build.builder import Builder
+    from generator.evidence import store
+    from generator.evidence.records import Run
+
+    two_clients(tiny_site)
+    drawn: list[str] = []
+    real = Builder.draft
+
+    def counting(self: Builder, record, target):  # type: ignore[no-untyped-def]
+        drawn.append(record.client.id)
+        return real(self, record, target)
+
+    monkeypatch.setattr(Builder, "draft", counting)
+    build(tiny_site)
+    assert sorted(drawn) == ["acme", "other"]
+    pdf = tiny_site.root / "site/clients/acme/current/agreement-draft.pdf"
+    before = pdf.read_bytes()
+    drawn.clear()
+    moment = dt.datetime(2026, 11, 25, 20, tzinfo=dt.UTC)
+    ran = Run("restic", "s3:backups/acme", None, moment, None, "success", None)
+    store.write(store.backup_file(tiny_site.root, "acme", "pms-image"), [ran])
+    assert "built 1 client site" in build(tiny_site)
+    assert drawn == []
+    assert pdf.read_bytes() == before
+    # A test overdue a month later: the site again, the draft still as it was.
+    assert "built 2 client sites" in build(tiny_site, today=TODAY + dt.timedelta(days=30))
+    assert drawn == []
+    # New terms: a new draft.
+    path = tiny_site.root / "clients" / "acme.yaml"
+    path.write_text(path.read_text().replace("Acme Dental", "Acme Dental Care"))
+    build(tiny_site)
+    assert drawn == ["acme"]
+    assert pdf.read_bytes() != before

@@ -26,6 +26,7 @@ from generator.errors import TripodError, UsageError
 from generator.files import (
     Leftover,
     Repaired,
+    link_or_copy,
     link_tree,
     remove_tree,
     repair,
@@ -285,14 +286,19 @@ class Builder:
                 )
                 for _, path in documents:
                     shutil.copy2(path, out / path.name)
-            self.draft(record, stage / "current" / DRAFT)
+            drafted = keys.draft(self.shared, record)
+            kept = live / "current" / DRAFT
+            if before.get("draft") == drafted and kept.is_file():
+                link_or_copy(str(kept), str(stage / "current" / DRAFT))  # the same terms
+            else:
+                self.draft(record, stage / "current" / DRAFT)
             shutil.rmtree(stage / ".docs")
             for label in ("current", *version_keys):
                 self.store.deduplicate(stage / label / "assets")
             link_tree(stage / "current", stage / "latest")
             (stage / "versions.json").write_text(json.dumps(entries, indent=2) + "\n", "utf-8")
             (stage / "index.html").write_text(_REDIRECT, "utf-8")
-            built = {"site": key, "versions": version_keys}
+            built = {"site": key, "versions": version_keys, "draft": drafted}
             (stage / keys.INPUTS).write_text(json.dumps(built, indent=2) + "\n", "utf-8")
             leftover = self.swap(stage, live)
         finally:

@@ -82,6 +82,18 @@ def site(common: bytes, root: Path, record: ClientRecord, now: dt.datetime) -> s
     return digest.hexdigest()
 
 
+def draft(common: bytes, record: ClientRecord) -> str:
+    """A key over everything the draft agreement depends on: the project-wide inputs, the
+    current terms and those of the version before them. Never the date, the findings or
+    the evidence: a site rebuilt for those keeps its draft as it was."""
+    assert record.client is not None
+    digest = hashlib.sha256(common)
+    digest.update(record.terms.canonical + b"\0")
+    earlier = record.before(record.client.agreement.version)
+    digest.update(earlier.canonical if earlier else b"")
+    return digest.hexdigest()
+
+
 def versions(common: bytes, record: ClientRecord) -> dict[str, str]:
     """For each issued version N, a key over everything its site depends on: the
     archived versions up to N (terms and signed files) and the project-wide
