@@ -239,12 +239,12 @@ class Builder:
         moment = self.now or end_of(self.today, record.provider)
         return keys.site(self.shared, self.project.root, record, moment)
 
-    def build_client(self, record: ClientRecord, key: str | None = None) -> Outcome:
-        """One client's sites (`key`: its current site's, where the caller has it);
-        whatever goes wrong, an outcome: the other clients are built all the same, and
-        this one keeps its last good site."""
+    def build_client(self, record: ClientRecord, key: str) -> Outcome:
+        """One client's sites (`key`: its current site's, `site_key`); whatever goes
+        wrong, an outcome: the other clients are built all the same, and this one keeps
+        its last good site."""
         try:
-            return self._build_client(record, key or self.site_key(record))
+            return self._build_client(record, key)
         except UsageError:
             raise  # the environment, not this client: every client would fail the same way
         except Exception as e:  # one client's failure is its own, never the whole build's

@@ -7,9 +7,8 @@ number of workers, and laid side by side the shards are exactly one build.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -18,11 +17,7 @@ from pathlib import Path
 from generator.build.builder import Builder, Outcome
 from generator.build.digest import Digest, digest_of
 from generator.project.record import Checker
-from generator.project.workers import fork_pool
-
-# What a worker process works with: set in the parent just before the pool forks,
-# so each worker inherits it instead of receiving it pickled.
-_WORK: tuple[Builder, Checker] | None = None
+from generator.project.workers import fork_pool, inherited, inheriting
 
 RENEW = 40  # clients a worker builds before a fresh one takes its place
 
@@ -49,16 +44,14 @@ def work(builder: Builder, checker: Checker, task: Task) -> Done:
     digest = digest_of(record, checker.moment, key)
     if not task.build:
         return None, digest
-    if why is not None:
-        name = record.client.id if record.client else digest.name
-        return Outcome(name, record.file, False, reason=why), digest
-    assert key is not None
+    if key is None:
+        return Outcome(digest.name, record.file, False, reason=why), digest
     return builder.build_client(record, key), digest
 
 
 def _work_one(task: Task) -> Done:
-    assert _WORK is not None
-    return work(*_WORK, task)
+    builder, checker = inherited()
+    return work(builder, checker, task)
 
 
 class Pending:
@@ -74,23 +67,9 @@ class Pending:
         self.pool: ProcessPoolExecutor | None = None
         self.futures: dict[Future[Done], Task] = {}
         if jobs > 1 and tasks:
-            with self._forking():
+            with inheriting(self.work):
                 self.pool = fork_pool(min(jobs, len(tasks)))
                 self.futures = {self.pool.submit(_work_one, task): task for task in tasks}
-
-    @contextlib.contextmanager
-    def _forking(self) -> Iterator[None]:
-        """What the workers forked in the block inherit: the work, and the parent's
-        objects out of the collector's sight, so that a worker's collections do not
-        write to their pages and they stay shared instead of being copied."""
-        global _WORK
-        _WORK = self.work
-        gc.freeze()
-        try:
-            yield
-        finally:
-            gc.unfreeze()
-            _WORK = None
 
     def wait(self, on_step: Callable[[str], None] | None) -> dict[str, Done]:
         done: dict[str, Done] = {}
@@ -114,7 +93,11 @@ class Pending:
         for task in self.tasks:
             if task.file in done:
                 continue
-            with self._forking(), fork_pool(1) as alone, contextlib.suppress(BrokenProcessPool):
+            with (
+                inheriting(self.work),
+                fork_pool(1) as alone,
+                contextlib.suppress(BrokenProcessPool),
+            ):
                 done[task.file] = alone.submit(_work_one, task).result()
             step(task)
         return done

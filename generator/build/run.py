@@ -71,7 +71,7 @@ def build(
     checker = Checker.of(project, today, now)
     if checker.provider.model is None:
         raise BuildError("provider.yaml cannot be loaded; fix it first (tripod check)")
-    files = _named(project, checker.files())
+    files = {project.display(path): path for path in checker.files()}
     chosen = set(files)
     if names:
         chosen &= {project.display(p) for p in project.client_files(names)}
@@ -233,21 +233,6 @@ def _dashboard(
         result.dashboard_unchanged = builder.dashboard_unchanged
         if leftover is not None:
             result.leftovers.append(leftover)
-
-
-def _named(project: Project, paths: list[Path]) -> dict[str, Path]:
-    """Each client file by its name in the project (as `Project.display` gives it): a
-    plain file right in `clients/` without resolving it, any other as it resolves."""
-    clients = project.clients_dir
-    base = project.display(clients)
-    plain = not clients.is_symlink() and "/" not in base
-    found = {}
-    for path in paths:
-        if plain and path.parent == clients and not path.is_symlink():
-            found[f"{base}/{path.name}"] = path
-        else:
-            found[project.display(path)] = path
-    return found
 
 
 FEW = 2  # clients per worker, at most, whose sites are built while the dashboard is laid out

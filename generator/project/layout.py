@@ -60,6 +60,10 @@ class Project:
         return self.root / ".tripod"
 
     def display(self, path: Path) -> str:
+        """A path as the project names it: relative to its root where it is inside it."""
+        clients = self.clients_dir
+        if path.parent == clients and not path.is_symlink() and not clients.is_symlink():
+            return f"clients/{path.name}"  # a client file: the root is resolved already
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:

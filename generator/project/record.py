@@ -32,7 +32,7 @@ from generator.format.load import Loaded, load_client, load_provider
 from generator.format.model import Scenario
 from generator.format.reader import SourceMap
 from generator.project.layout import Project
-from generator.project.workers import fork_pool
+from generator.project.workers import fork_pool, inherited, inheriting
 from generator.rules import evidence as evidence_rules
 from generator.rules.check import check
 from generator.rules.recovery import ScenarioEstimate, estimates
@@ -421,7 +421,6 @@ class Findings:
 # The smallest share of clients worth a process of its own: below it, forking costs
 # more than it saves.
 _PER_WORKER = 40
-_CHECKER: Checker | None = None  # set in the parent just before the pool forks
 
 
 def _checked(checker: Checker, paths: list[Path]) -> list[Checked]:
@@ -433,9 +432,8 @@ def _checked(checker: Checker, paths: list[Path]) -> list[Checked]:
 
 
 def _check_part(paths: list[Path]) -> list[Checked]:
-    assert _CHECKER is not None
     with _no_cycle_collection():
-        return _checked(_CHECKER, paths)
+        return _checked(inherited(), paths)
 
 
 def check_findings(
@@ -448,7 +446,6 @@ def check_findings(
     """Every finding of the provider and the named clients (all when none are named),
     as `check_project` finds them, on `jobs` processes (default: one per core) where
     there are clients enough to share."""
-    global _CHECKER
     checker = Checker.of(project, today, now)
     paths = checker.files(names)
     workers = min(jobs or os.cpu_count() or 1, len(paths) // _PER_WORKER)
@@ -458,10 +455,6 @@ def check_findings(
     # Parts in order, several per worker, so a worker that finishes early takes another.
     size = max(1, len(paths) // (workers * 4))
     parts = [paths[i : i + size] for i in range(0, len(paths), size)]
-    _CHECKER = checker
-    try:
-        with fork_pool(workers) as pool:
-            done = list(pool.map(_check_part, parts))
-    finally:
-        _CHECKER = None
+    with inheriting(checker), fork_pool(workers) as pool:
+        done = list(pool.map(_check_part, parts))
     return Findings(checker.provider, [c for part in done for c in part])
